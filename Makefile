@@ -1,0 +1,59 @@
+# The two commands of the README, and the helpers behind them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+STAMP  := $(VENV)/.installed
+MODEL  := models/w600k_mbf.onnx
+LOCAL  := protos libs/common libs/devstack gateway detector-service embedder-service registry-service
+PYPROJECTS := $(addsuffix /pyproject.toml,$(LOCAL))
+
+.PHONY: run test install models models-r100 lint format protos lock bench clean
+
+run: install models  ## serve the gateway on http://127.0.0.1:8000 with every service behind it
+	$(BIN)/python -m facerec_devstack
+
+test: install models  ## the whole test suite
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): requirements/dev.txt $(PYPROJECTS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(UV) pip install --python $(BIN)/python --quiet -r requirements/dev.txt
+	$(UV) pip install --python $(BIN)/python --quiet --no-deps $(addprefix -e ,$(LOCAL))
+	# Reference only (tests compare our alignment and embedding with it); its own
+	# dependency list pulls the non-headless OpenCV that breaks the headless one.
+	$(UV) pip install --python $(BIN)/python --quiet --no-deps insightface==2.1
+	touch $(STAMP)
+
+models: $(MODEL)
+
+$(MODEL): | $(STAMP)
+	$(BIN)/python -m facerec_embedder.fetch models
+
+models-r100: install  ## production model; needs the internet
+	$(BIN)/python -m facerec_embedder.fetch --r100 models
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy libs/common/src libs/devstack/src gateway/src detector-service/src embedder-service/src registry-service/src
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+protos: install  ## regenerate the committed stubs after editing protos/
+	$(BIN)/python protos/generate.py
+
+lock: install  ## re-pin third-party packages
+	$(UV) pip compile --quiet --python-version 3.11 requirements/runtime.in -o requirements/runtime.txt
+	$(UV) pip compile --quiet --python-version 3.11 requirements/dev.in -o requirements/dev.txt
+
+bench: install models  ## end-to-end benchmark: HTTP API vs in-process pipeline
+	$(BIN)/python bench/e2e.py
+
+clean:
+	rm -rf $(VENV) .data

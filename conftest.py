@@ -1,0 +1,46 @@
+"""Fixtures every test tier shares: the real photos, the real model, one embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from facerec_common.rgb import RgbArray
+
+ROOT = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """Real photos (LFW faces, group photos, no-face photos): ../shared/data or $FACEREC_TEST_DATA."""
+    path = Path(os.environ.get("FACEREC_TEST_DATA", ROOT.parent / "shared" / "data"))
+    if not (path / "faces").is_dir():
+        pytest.fail(f"test photos not found in {path}; set FACEREC_TEST_DATA")
+    return path
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    path = Path(os.environ.get("FACEREC_EMBEDDER_MODEL_PATH", ROOT / "models" / "w600k_mbf.onnx"))
+    if not path.is_file():
+        pytest.fail(f"model {path} missing; run `make models`")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One embedded PostgreSQL + pgvector for the whole session (pgserver)."""
+    from facerec_devstack.postgres import EmbeddedPostgres
+
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data")
+    yield server
+    server.close()
+
+
+def load_rgb(path: Path) -> RgbArray:
+    return np.asarray(Image.open(path).convert("RGB"), dtype=np.uint8)

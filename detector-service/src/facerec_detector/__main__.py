@@ -1,0 +1,26 @@
+"""`python -m facerec_detector`: serve DetectorService until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+
+from facerec_common.logs import configure_logging
+from facerec_common.server import serve_until_signalled
+from facerec_detector.server import create_server
+from facerec_detector.settings import DetectorSettings
+
+
+async def serve(settings: DetectorSettings) -> None:
+    server, _, health_servicer, executor = await create_server(settings)
+    await serve_until_signalled(server, health_servicer, settings.shutdown_grace_s)
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
+def main() -> None:
+    settings = DetectorSettings()
+    configure_logging("detector", settings.log_level)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

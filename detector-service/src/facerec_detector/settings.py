@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from facerec_common.settings import GrpcServiceSettings
+
+
+class DetectorSettings(GrpcServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="FACEREC_DETECTOR_")
+
+    port: int = 50051
+    workers: int = Field(1, ge=1, le=64, description="Concurrent detections; MTCNN is CPU-bound.")
+    min_face_size: float = Field(20.0, ge=12.0, description="Smallest face side reported, source pixels.")
+    min_score: float = Field(0.9, ge=0.0, le=1.0, description="Smallest MTCNN confidence reported.")
+    max_faces: int = Field(0, ge=0, description="Faces returned per image, largest first; 0: all.")
+    max_pixels: int = Field(40_000_000, ge=1, description="Refuse images above this many pixels before decoding.")
+    detect_max_side: int = Field(
+        1280, ge=64, description="Images are downscaled to this longest side for detection; crops use full resolution."
+    )
+    thumbnail_side: int = Field(160, ge=32, le=1024, description="Longest side of display thumbnails.")

@@ -1,0 +1,75 @@
+"""gRPC EmbedderService: the servicer and the server factory used by __main__ and tests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+import numpy as np
+from grpc_health.v1 import health
+
+from facerec.common.v1 import types_pb2
+from facerec.embedder.v1 import embedder_pb2, embedder_pb2_grpc
+from facerec_common import rgb
+from facerec_common.errors import InvalidArgument
+from facerec_common.server import new_server, set_serving, translate_errors
+from facerec_embedder.arcface import INPUT_SIZE, ArcFaceModel
+from facerec_embedder.settings import EmbedderSettings
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = embedder_pb2.DESCRIPTOR.services_by_name["EmbedderService"].full_name
+
+
+class EmbedderServicer(embedder_pb2_grpc.EmbedderServiceServicer):
+    def __init__(self, model: ArcFaceModel, executor: ThreadPoolExecutor, max_faces: int) -> None:
+        self._model = model
+        self._executor = executor
+        self._max_faces = max_faces
+        identity = model.identity
+        self._info = types_pb2.ModelInfo(name=identity.name, version=identity.version, dimension=identity.dimension)
+
+    @translate_errors
+    async def Embed(
+        self, request: embedder_pb2.EmbedRequest, context: grpc.aio.ServicerContext
+    ) -> embedder_pb2.EmbedResponse:
+        if len(request.faces) > self._max_faces:
+            raise InvalidArgument(f"At most {self._max_faces} faces per call; got {len(request.faces)}.")
+        crops = [rgb.from_proto(face) for face in request.faces]
+        if any(crop.shape != (INPUT_SIZE, INPUT_SIZE, 3) for crop in crops):
+            raise InvalidArgument(f"Every face must be an aligned {INPUT_SIZE}x{INPUT_SIZE} RGB crop.")
+        batch = np.stack(crops) if crops else np.empty((0, INPUT_SIZE, INPUT_SIZE, 3), dtype=np.uint8)
+        loop = asyncio.get_running_loop()
+        vectors = await loop.run_in_executor(self._executor, self._model.embed, batch)
+        return embedder_pb2.EmbedResponse(
+            embeddings=[embedder_pb2.Embedding(values=v.tolist()) for v in vectors], model=self._info
+        )
+
+    @translate_errors
+    async def GetModel(
+        self, request: embedder_pb2.GetModelRequest, context: grpc.aio.ServicerContext
+    ) -> embedder_pb2.GetModelResponse:
+        return embedder_pb2.GetModelResponse(model=self._info, provider=self._model.provider)
+
+
+async def create_server(
+    settings: EmbedderSettings,
+) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer, ThreadPoolExecutor]:
+    """Start serving; health turns SERVING only after the model is loaded and has run once."""
+    executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="embed")
+    loop = asyncio.get_running_loop()
+    model = await loop.run_in_executor(
+        executor,
+        lambda: ArcFaceModel(settings.model_path, settings.providers, settings.max_batch, settings.intra_op_threads),
+    )
+    await loop.run_in_executor(executor, model.warm_up)
+    server, port, health_servicer = await new_server(settings)
+    embedder_pb2_grpc.add_EmbedderServiceServicer_to_server(
+        EmbedderServicer(model, executor, settings.max_faces_per_request), server
+    )
+    await server.start()
+    await set_serving(health_servicer, [SERVICE_NAME])
+    log.info("embedder serving on %s:%d with %s on %s", settings.host, port, model.identity.name, model.provider)
+    return server, port, health_servicer, executor

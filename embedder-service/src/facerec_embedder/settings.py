@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from facerec_common.settings import GrpcServiceSettings
+
+
+class EmbedderSettings(GrpcServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="FACEREC_EMBEDDER_")
+
+    port: int = 50052
+    model_path: Path = Field(Path("models/w600k_mbf.onnx"), description="Any ArcFace ONNX file (112x112 input).")
+    providers: list[str] = Field(
+        ["CUDAExecutionProvider", "CPUExecutionProvider"],
+        description="ONNX Runtime providers in order of preference; unavailable ones are skipped.",
+    )
+    max_batch: int = Field(64, ge=1, le=4096, description="Largest batch run through the model at once.")
+    max_faces_per_request: int = Field(256, ge=1, description="Crops accepted in one Embed call.")
+    intra_op_threads: int = Field(0, ge=0, description="ONNX Runtime CPU threads; 0 lets it choose.")
+
+    @field_validator("model_path")
+    @classmethod
+    def _model_exists(cls, path: Path) -> Path:
+        if not path.is_file():
+            raise ValueError(f"model file {path} does not exist; run `make models` or set FACEREC_EMBEDDER_MODEL_PATH")
+        return path

@@ -1,0 +1,47 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from facerec_gateway.backends import Backends
+from facerec_gateway.errors import install_error_handlers
+from facerec_gateway.orchestration import FaceService
+from facerec_gateway.routes import health, seed
+from facerec_gateway.settings import GatewaySettings
+
+DESCRIPTION = """Face recognition backend: enrol people from photos and recognise them again.
+
+Errors are JSON: `{"detail": "...", "error": {"code": "NO_FACE", "message": "..."}}`.
+"""
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        backends = Backends.connect(settings)
+        app.state.backends = backends
+        app.state.faces = FaceService(backends)
+        try:
+            yield
+        finally:
+            await backends.close()
+
+    docs = not settings.production
+    app = FastAPI(
+        title="facerec",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(seed.router)
+    return app

@@ -1,0 +1,71 @@
+"""gRPC channels and stubs to the three services, with deadlines and error translation.
+
+Created once in the app's lifespan; every call goes through `call()` so a
+transport failure or a peer's domain error becomes a FacerecError here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from facerec.detector.v1 import detector_pb2_grpc
+from facerec.embedder.v1 import embedder_pb2_grpc
+from facerec.registry.v1 import registry_pb2_grpc
+from facerec_common.errors import from_rpc_error
+from facerec_common.server import message_options
+from facerec_gateway.settings import GatewaySettings
+
+T = TypeVar("T")
+
+
+async def call(pending: Awaitable[T]) -> T:
+    try:
+        return await pending
+    except grpc.RpcError as exc:
+        raise from_rpc_error(exc) from exc
+
+
+@dataclass
+class Backends:
+    settings: GatewaySettings
+    channels: dict[str, grpc.aio.Channel]
+    detector: detector_pb2_grpc.DetectorServiceStub
+    embedder: embedder_pb2_grpc.EmbedderServiceStub
+    registry: registry_pb2_grpc.RegistryServiceStub
+
+    @classmethod
+    def connect(cls, settings: GatewaySettings) -> Backends:
+        options = message_options(settings.max_message_mb)
+        channels = {
+            "detector": grpc.aio.insecure_channel(settings.detector_address, options=options),
+            "embedder": grpc.aio.insecure_channel(settings.embedder_address, options=options),
+            "registry": grpc.aio.insecure_channel(settings.registry_address, options=options),
+        }
+        return cls(
+            settings=settings,
+            channels=channels,
+            detector=detector_pb2_grpc.DetectorServiceStub(channels["detector"]),
+            embedder=embedder_pb2_grpc.EmbedderServiceStub(channels["embedder"]),
+            registry=registry_pb2_grpc.RegistryServiceStub(channels["registry"]),
+        )
+
+    async def health(self) -> dict[str, str]:
+        """Standard gRPC health status of each service ('UNREACHABLE' when it does not answer)."""
+        result = {}
+        for name, channel in self.channels.items():
+            stub = health_pb2_grpc.HealthStub(channel)
+            try:
+                reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=self.settings.health_timeout_s)
+                result[name] = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+            except grpc.RpcError:
+                result[name] = "UNREACHABLE"
+        return result
+
+    async def close(self) -> None:
+        for channel in self.channels.values():
+            await channel.close()

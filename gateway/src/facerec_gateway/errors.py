@@ -1,0 +1,84 @@
+"""Domain errors to HTTP: the one place an error code gets an HTTP status.
+
+Body of every error: {"detail": <message>, "error": {"code": <CODE>, "message": <message>}}.
+`detail` keeps clients written against FastAPI's default error shape working.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from facerec_common import errors as e
+
+log = logging.getLogger(__name__)
+
+
+class PayloadTooLarge(e.InvalidArgument):
+    code = "PAYLOAD_TOO_LARGE"
+    default_message = "The upload is too large."
+
+
+class UnsupportedMediaType(e.InvalidArgument):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    default_message = "Upload a JPEG, PNG or WebP image."
+
+
+HTTP_STATUS: dict[str, int] = {
+    e.FacerecError.code: 500,
+    e.InvalidArgument.code: 422,
+    e.InvalidImage.code: 400,
+    e.EmptyFile.code: 400,
+    e.UnsupportedImageFormat.code: 415,
+    UnsupportedMediaType.code: 415,
+    e.ImageTooLarge.code: 413,
+    PayloadTooLarge.code: 413,
+    e.NoFace.code: 422,
+    e.ModelMismatch.code: 409,
+    e.FaceNotFound.code: 404,
+    e.ServiceUnavailable.code: 503,
+    e.ServiceTimeout.code: 503,
+}
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": message, "error": {"code": code, "message": message}})
+
+
+async def _facerec_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.FacerecError)
+    status = HTTP_STATUS.get(exc.code, 500)
+    if status >= 500 and status != 503:
+        log.error("internal error on %s %s: %s", request.method, request.url.path, exc.message)
+        return error_response(status, e.FacerecError.code, e.FacerecError.default_message)
+    return error_response(status, exc.code, exc.message)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc'] if p != 'body')}: {err['msg']}" for err in exc.errors()
+    )
+    return error_response(422, "VALIDATION_ERROR", f"Invalid request: {problems}")
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+    return error_response(exc.status_code, codes.get(exc.status_code, "HTTP_ERROR"), str(exc.detail))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(500, e.FacerecError.code, e.FacerecError.default_message)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(e.FacerecError, _facerec_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

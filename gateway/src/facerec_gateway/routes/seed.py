@@ -1,0 +1,73 @@
+"""The seed's four endpoints, kept byte-compatible for existing clients (collection `default`)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+
+from facerec_gateway.dependencies import FacesDep, SettingsDep
+from facerec_gateway.schemas import ErrorResponse, Message, RecognitionResult, StoredFace
+from facerec_gateway.uploads import read_image
+
+router = APIRouter(prefix="/api/face", tags=["faces (seed API)"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse, "description": text}
+    for code, text in {
+        400: "Empty or unreadable image",
+        413: "Upload or image too large",
+        415: "Not a JPEG, PNG or WebP image",
+        422: "No face found, or a missing/invalid field",
+        503: "A backend service is unavailable",
+    }.items()
+}
+
+
+@router.post("/register", response_model=Message, responses=ERRORS)
+async def register(
+    name: Annotated[str, Form(min_length=1, max_length=255)],
+    file: Annotated[UploadFile, File(description="Photo (JPEG or PNG) with the face to enrol")],
+    faces: FacesDep,
+    settings: SettingsDep,
+) -> Message:
+    """Enrol the largest face of the photo under `name`."""
+    image = await read_image(file, int(settings.max_upload_mb * 1024 * 1024))
+    await faces.enroll(settings.default_collection, name.strip(), image)
+    return Message(message="Face registered successfully")
+
+
+@router.post("/recognition", response_model=RecognitionResult, responses=ERRORS)
+async def recognition(
+    file: Annotated[UploadFile, File(description="Photo (JPEG or PNG) with the face to recognise")],
+    faces: FacesDep,
+    settings: SettingsDep,
+) -> RecognitionResult:
+    """Compare the largest face of the photo with every enrolled face."""
+    image = await read_image(file, int(settings.max_upload_mb * 1024 * 1024))
+    result = await faces.recognise(settings.default_collection, image)
+    return RecognitionResult(
+        match=result.match,
+        name=result.name,
+        id_face=result.face_id,
+        score=round(result.similarity, 4) if result.similarity is not None else 0.0,
+    )
+
+
+@router.delete(
+    "/recognition/{id_face}", response_model=Message, responses={404: {"model": ErrorResponse, "description": "No such face"}}
+)
+async def delete_face(id_face: str, faces: FacesDep, settings: SettingsDep) -> Message:
+    """Delete one enrolled face."""
+    await faces.delete_face(settings.default_collection, id_face)
+    return Message(message=f"Face with ID {id_face} has been deleted successfully")
+
+
+@router.get("/", response_model=list[StoredFace])
+async def list_faces(faces: FacesDep, settings: SettingsDep) -> list[StoredFace]:
+    """Every enrolled face, oldest first, with its display image."""
+    return [
+        StoredFace(id_face=f.face_id, name=f.person_name, image=base64.b64encode(f.display_image).decode())
+        async for f in faces.all_faces(settings.default_collection, include_images=True)
+    ]

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FACEREC_GATEWAY_")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    log_level: str = "INFO"
+    production: bool = Field(False, description="Turns off /docs, /redoc and /openapi.json.")
+
+    detector_address: str = "127.0.0.1:50051"
+    embedder_address: str = "127.0.0.1:50052"
+    registry_address: str = "127.0.0.1:50053"
+    detect_timeout_s: float = Field(15.0, gt=0, description="Deadline of one detector call.")
+    embed_timeout_s: float = Field(10.0, gt=0, description="Deadline of one embedder call.")
+    registry_timeout_s: float = Field(5.0, gt=0, description="Deadline of one registry call.")
+    health_timeout_s: float = Field(1.0, gt=0)
+    max_message_mb: int = Field(32, ge=1, le=512)
+
+    max_upload_mb: float = Field(10.0, gt=0, description="Largest accepted upload; larger gets 413.")
+    default_collection: str = Field("default", description="Collection the seed endpoints act on.")

@@ -1,0 +1,1 @@
+"""Code shared by the facerec services. Nothing here knows about HTTP."""

@@ -1,0 +1,129 @@
+"""The domain error table, and its translation to and from gRPC status.
+
+Every error a service raises on purpose is a `FacerecError` subclass with a
+stable machine code and the gRPC status it travels with. The code crosses
+service boundaries as a standard `google.rpc.ErrorInfo` detail, so the gateway
+can map it to HTTP in one place (`facerec_gateway.errors`). The table is
+documented in docs/errors.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+ERROR_DOMAIN = "facerec"
+
+
+class FacerecError(Exception):
+    """Base of every deliberate facerec error."""
+
+    code: str = "INTERNAL"
+    grpc_status: grpc.StatusCode = grpc.StatusCode.INTERNAL
+    default_message: str = "Internal error."
+
+    def __init__(self, message: str | None = None, **metadata: str) -> None:
+        self.message = message or self.default_message
+        self.metadata = metadata
+        super().__init__(self.message)
+
+
+class InvalidArgument(FacerecError):
+    code = "INVALID_ARGUMENT"
+    grpc_status = grpc.StatusCode.INVALID_ARGUMENT
+    default_message = "The request is not valid."
+
+
+class InvalidImage(InvalidArgument):
+    code = "INVALID_IMAGE"
+    default_message = "The file is not a readable image."
+
+
+class EmptyFile(InvalidArgument):
+    code = "EMPTY_FILE"
+    default_message = "The uploaded file is empty."
+
+
+class UnsupportedImageFormat(InvalidArgument):
+    code = "UNSUPPORTED_IMAGE_FORMAT"
+    default_message = "The image format is not supported."
+
+
+class ImageTooLarge(InvalidArgument):
+    code = "IMAGE_TOO_LARGE"
+    default_message = "The image has too many pixels."
+
+
+class NoFace(FacerecError):
+    code = "NO_FACE"
+    grpc_status = grpc.StatusCode.FAILED_PRECONDITION
+    default_message = "No face was found in the image."
+
+
+class ModelMismatch(FacerecError):
+    code = "MODEL_MISMATCH"
+    grpc_status = grpc.StatusCode.FAILED_PRECONDITION
+    default_message = "The embedding was made by another model than the collection's."
+
+
+class FaceNotFound(FacerecError):
+    code = "FACE_NOT_FOUND"
+    grpc_status = grpc.StatusCode.NOT_FOUND
+    default_message = "No face has this id."
+
+
+class ServiceUnavailable(FacerecError):
+    code = "SERVICE_UNAVAILABLE"
+    grpc_status = grpc.StatusCode.UNAVAILABLE
+    default_message = "A backend service is unavailable; try again shortly."
+
+
+class ServiceTimeout(FacerecError):
+    code = "SERVICE_TIMEOUT"
+    grpc_status = grpc.StatusCode.DEADLINE_EXCEEDED
+    default_message = "A backend service did not answer in time; try again shortly."
+
+
+def _all_error_classes() -> dict[str, type[FacerecError]]:
+    found: dict[str, type[FacerecError]] = {}
+    pending: list[type[FacerecError]] = [FacerecError]
+    while pending:
+        cls = pending.pop()
+        found[cls.code] = cls
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+ERRORS_BY_CODE = _all_error_classes()
+
+# Raw gRPC failures (no ErrorInfo attached) map to these.
+_ERRORS_BY_STATUS: dict[grpc.StatusCode, type[FacerecError]] = {
+    grpc.StatusCode.UNAVAILABLE: ServiceUnavailable,
+    grpc.StatusCode.DEADLINE_EXCEEDED: ServiceTimeout,
+    grpc.StatusCode.CANCELLED: ServiceUnavailable,
+}
+
+
+def to_grpc_status(error: FacerecError) -> grpc.Status:
+    info = error_details_pb2.ErrorInfo(reason=error.code, domain=ERROR_DOMAIN, metadata=error.metadata)
+    detail = any_pb2.Any()
+    detail.Pack(info)
+    status = status_pb2.Status(code=error.grpc_status.value[0], message=error.message, details=[detail])
+    return rpc_status.to_status(status)
+
+
+def from_rpc_error(exc: grpc.RpcError) -> FacerecError:
+    """Rebuild the domain error a peer sent, or classify a transport failure."""
+    call: grpc.Call = exc  # type: ignore[assignment]
+    status = rpc_status.from_call(call)
+    if status is not None:
+        for detail in status.details:
+            if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+                info = error_details_pb2.ErrorInfo()
+                detail.Unpack(info)
+                if info.domain == ERROR_DOMAIN and info.reason in ERRORS_BY_CODE:
+                    cls = ERRORS_BY_CODE[info.reason]
+                    return cls(status.message, **dict(info.metadata))
+    return _ERRORS_BY_STATUS.get(call.code(), FacerecError)()

@@ -1,0 +1,1 @@
+"""Local stack: embedded PostgreSQL + the three gRPC services + the gateway, as plain processes."""

@@ -1,0 +1,38 @@
+"""An embedded PostgreSQL with pgvector (the `pgserver` wheel), for machines without one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+
+class EmbeddedPostgres:
+    """Starts (or reuses) a server whose data lives in `data_dir`; stops it on close().
+
+    Run as root, pgserver runs the server as a system user `pgserver` and opens
+    the permissions of the data folder's parents: keep `data_dir` in a folder of its own.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir = data_dir.resolve()
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        run_dir = data_dir.parent / "run"
+        run_dir.mkdir(exist_ok=True)
+        # pgserver keeps its lock file in the user runtime folder; many CI shells have none set.
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(run_dir))
+        import pgserver
+
+        self._server: Any = pgserver.get_server(data_dir, cleanup_mode="stop")
+        self.data_dir = data_dir
+
+    def ensure_database(self, name: str) -> str:
+        """URL of database `name`, created if missing."""
+        exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")
+        if "(1 row)" not in exists:
+            self._server.psql(f'CREATE DATABASE "{name}";')
+        url: str = self._server.get_uri(name)
+        return url
+
+    def close(self) -> None:
+        self._server.cleanup()

@@ -1,0 +1,91 @@
+"""The whole product on one machine: what `make run`, the end-to-end tests and the benchmarks start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from facerec_devstack.postgres import EmbeddedPostgres
+from facerec_devstack.processes import Ports, Service, ServiceGroup
+
+STARTUP_TIMEOUT_S = 180.0
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    model_path: Path
+    ports: Ports
+    database_name: str = "facerec"
+    # Any PostgreSQL 15+ with pgvector; None starts the embedded one under data_dir.
+    database_url: str | None = None
+    extra_env: dict[str, str] | None = None
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.group = ServiceGroup(config.data_dir / "logs")
+        self.postgres: EmbeddedPostgres | None = None
+        self.database_url = ""
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.ports.gateway}"
+
+    def address(self, service: str) -> str:
+        return f"127.0.0.1:{getattr(self.config.ports, service)}"
+
+    def start(self) -> None:
+        c = self.config
+        try:
+            if c.database_url:
+                self.database_url = c.database_url
+            else:
+                self.postgres = EmbeddedPostgres(c.data_dir / "postgres")
+                self.database_url = self.postgres.ensure_database(c.database_name)
+            extra = c.extra_env or {}
+            common = {"PYTHONUNBUFFERED": "1", **extra}
+            services = [
+                Service("registry", "facerec_registry", {
+                    **common, "DATABASE_URL": self.database_url, "FACEREC_REGISTRY_PORT": str(c.ports.registry),
+                }),
+                Service("embedder", "facerec_embedder", {
+                    **common, "FACEREC_EMBEDDER_PORT": str(c.ports.embedder),
+                    "FACEREC_EMBEDDER_MODEL_PATH": str(c.model_path.resolve()),
+                }),
+                Service("detector", "facerec_detector", {**common, "FACEREC_DETECTOR_PORT": str(c.ports.detector)}),
+            ]
+            # Start all three first: their model loads overlap.
+            for service in services:
+                self.group.start(service)
+            for service in services:
+                self.group.wait_grpc(service.name, self.address(service.name), STARTUP_TIMEOUT_S)
+            self.group.start(Service("gateway", "facerec_gateway", {
+                **common,
+                "FACEREC_GATEWAY_PORT": str(c.ports.gateway),
+                "FACEREC_GATEWAY_DETECTOR_ADDRESS": self.address("detector"),
+                "FACEREC_GATEWAY_EMBEDDER_ADDRESS": self.address("embedder"),
+                "FACEREC_GATEWAY_REGISTRY_ADDRESS": self.address("registry"),
+            }))
+            self.group.wait_http("gateway", f"{self.gateway_url}/readyz", STARTUP_TIMEOUT_S)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        self.group.stop_all()
+        if self.postgres is not None:
+            self.postgres.close()
+            self.postgres = None
+
+
+def default_config() -> StackConfig:
+    root = Path(os.environ.get("FACEREC_HOME", ".")).resolve()
+    return StackConfig(
+        data_dir=root / ".data",
+        model_path=Path(os.environ.get("FACEREC_EMBEDDER_MODEL_PATH", root / "models" / "w600k_mbf.onnx")),
+        ports=Ports(),
+        database_url=os.environ.get("DATABASE_URL") or None,
+    )

@@ -1,0 +1,1 @@
+"""Registry service: owns PostgreSQL (pgvector) and every matching decision."""

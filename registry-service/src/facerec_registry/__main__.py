@@ -1,0 +1,30 @@
+"""`python -m facerec_registry [migrate]`: migrate the database, then serve RegistryService until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from facerec_common.logs import configure_logging
+from facerec_common.server import serve_until_signalled
+from facerec_registry.migrate import upgrade_to_head
+from facerec_registry.server import create_server
+from facerec_registry.settings import RegistrySettings
+
+
+async def serve(settings: RegistrySettings) -> None:
+    server, _, health_servicer, engine = await create_server(settings)
+    await serve_until_signalled(server, health_servicer, settings.shutdown_grace_s, on_stop=engine.dispose)
+
+
+def main() -> None:
+    settings = RegistrySettings()
+    configure_logging("registry", settings.log_level)
+    if sys.argv[1:] == ["migrate"]:
+        upgrade_to_head(settings.database_url)
+        return
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""ORM mapping of the registry's tables; the schema itself is defined by the Alembic migrations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, LargeBinary, String, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Collection(Base):
+    __tablename__ = "collections"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    model_name: Mapped[str] = mapped_column(String(128))
+    model_version: Mapped[str] = mapped_column(String(64))
+    dimension: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    collection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Face(Base):
+    __tablename__ = "faces"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    collection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"))
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    embedding: Mapped[list[float]] = mapped_column(Vector())
+    model_version: Mapped[str] = mapped_column(String(64))
+    box_x: Mapped[float] = mapped_column(Float)
+    box_y: Mapped[float] = mapped_column(Float)
+    box_width: Mapped[float] = mapped_column(Float)
+    box_height: Mapped[float] = mapped_column(Float)
+    detection_score: Mapped[float] = mapped_column(Float)
+    display_image: Mapped[bytes] = mapped_column(LargeBinary)
+    # Raw 8-bit RGB of the aligned crop, kept so a collection can be re-embedded.
+    aligned_pixels: Mapped[bytes] = mapped_column(LargeBinary)
+    aligned_width: Mapped[int] = mapped_column(Integer)
+    aligned_height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
