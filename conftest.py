@@ -6,11 +6,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
-from facerec_common.rgb import RgbArray
+from facerec_devstack import photos
 
 ROOT = Path(__file__).resolve().parent
 
@@ -18,7 +16,7 @@ ROOT = Path(__file__).resolve().parent
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """Real photos (LFW faces, group photos, no-face photos): ../shared/data or $FACEREC_TEST_DATA."""
-    path = Path(os.environ.get("FACEREC_TEST_DATA", ROOT.parent / "shared" / "data"))
+    path = photos.data_dir()
     if not (path / "faces").is_dir():
         pytest.fail(f"test photos not found in {path}; set FACEREC_TEST_DATA")
     return path
@@ -40,7 +38,3 @@ def pg_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data")
     yield server
     server.close()
-
-
-def load_rgb(path: Path) -> RgbArray:
-    return np.asarray(Image.open(path).convert("RGB"), dtype=np.uint8)

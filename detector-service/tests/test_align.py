@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 from insightface.utils.face_align import norm_crop
 
-from conftest import load_rgb
 from facerec_detector.align import CROP_SIZE, align_face
 from facerec_detector.mtcnn_runtime import MtcnnDetector
+from facerec_devstack.photos import load_rgb
 
 
 def test_matches_insightface_norm_crop(mtcnn: MtcnnDetector, data_dir: Path) -> None:

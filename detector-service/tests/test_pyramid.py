@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import load_rgb
 from facerec_detector.mtcnn_runtime import PNET_WINDOW, MtcnnDetector, scale_pyramid
+from facerec_devstack.photos import load_rgb
 
 
 @pytest.mark.parametrize("min_face_size", [12, 20, 24, 40, 100, 249])

@@ -11,7 +11,8 @@ PROTOS = Path(__file__).resolve().parents[1]
 
 def _load_generator():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("generate", PROTOS / "generate.py")
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

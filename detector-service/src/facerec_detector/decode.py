@@ -35,8 +35,7 @@ def decode_image(data: bytes, max_pixels: int) -> RgbArray:
                     height=str(height),
                 )
             image.load()
-            image = ImageOps.exif_transpose(image)
-            return _to_rgb(image)
+            return _to_rgb(ImageOps.exif_transpose(image))
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge(f"The image is too large to decode: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:

@@ -75,13 +75,12 @@ class MtcnnDetector:
     def detect(self, image: RgbArray, min_face_size: float, min_score: float) -> list[RawFace]:
         height, width = image.shape[:2]
         scale = min(1.0, self._detect_max_side / max(height, width))
-        small = image
+        small: npt.NDArray[np.uint8] = image
         if scale < 1.0:
-            small = cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+            size = (round(width * scale), round(height * scale))
+            small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)  # type: ignore[assignment]
         size_in_small = max(float(PNET_WINDOW), min_face_size * scale)
-        rows = self._mtcnn.detect_faces(
-            small, output_type="numpy", box_format="xywh", min_face_size=size_in_small
-        )
+        rows = self._mtcnn.detect_faces(small, output_type="numpy", box_format="xywh", min_face_size=size_in_small)
         faces = []
         for row in np.asarray(rows, dtype=np.float64).reshape(-1, 16):
             x, y, w, h, score = row[1:6] / np.array([scale, scale, scale, scale, 1.0])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from facerec_common.rgb import RgbArray
 from facerec_detector.align import align_face
 from facerec_detector.decode import decode_image
@@ -43,7 +42,9 @@ class FacePipeline:
     def warm_up(self) -> None:
         self._detector.warm_up()
 
-    def resolve(self, min_face_size: float, min_score: float, max_faces: int, include_thumbnails: bool) -> DetectOptions:
+    def resolve(
+        self, min_face_size: float, min_score: float, max_faces: int, include_thumbnails: bool
+    ) -> DetectOptions:
         """Request options, with zero meaning the service default."""
         s = self._settings
         return DetectOptions(

@@ -12,7 +12,7 @@ from grpc_health.v1 import health
 from facerec.common.v1 import types_pb2
 from facerec.detector.v1 import detector_pb2, detector_pb2_grpc
 from facerec_common import rgb
-from facerec_common.server import new_server, set_serving, translate_errors
+from facerec_common.server import Context, new_server, set_serving, translate_errors
 from facerec_detector.pipeline import DetectedFace, FacePipeline
 from facerec_detector.settings import DetectorSettings
 
@@ -25,7 +25,8 @@ LANDMARK_FIELDS = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
 def face_to_proto(face: DetectedFace) -> detector_pb2.Face:
     raw = face.raw
     points = {
-        name: types_pb2.Point(x=float(x), y=float(y)) for name, (x, y) in zip(LANDMARK_FIELDS, raw.landmarks, strict=True)
+        name: types_pb2.Point(x=float(x), y=float(y))
+        for name, (x, y) in zip(LANDMARK_FIELDS, raw.landmarks, strict=True)
     }
     return detector_pb2.Face(
         box=types_pb2.Box(x=raw.x, y=raw.y, width=raw.width, height=raw.height),
@@ -42,9 +43,7 @@ class DetectorServicer(detector_pb2_grpc.DetectorServiceServicer):
         self._executor = executor
 
     @translate_errors
-    async def Detect(
-        self, request: detector_pb2.DetectRequest, context: grpc.aio.ServicerContext
-    ) -> detector_pb2.DetectResponse:
+    async def Detect(self, request: detector_pb2.DetectRequest, context: Context) -> detector_pb2.DetectResponse:
         o = request.options
         options = self._pipeline.resolve(o.min_face_size, o.min_score, o.max_faces, o.include_thumbnails)
         loop = asyncio.get_running_loop()

@@ -94,7 +94,8 @@ class ArcFaceModel:
         outputs = [self._run(crops[i : i + self._max_batch]) for i in range(0, len(crops), self._max_batch)]
         vectors = np.concatenate(outputs).astype(np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        unit: npt.NDArray[np.float32] = vectors / np.maximum(norms, 1e-12)
+        return unit
 
     def _run(self, crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         blob = (crops.astype(np.float32) - self._mean) / self._std

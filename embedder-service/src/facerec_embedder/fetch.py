@@ -59,7 +59,7 @@ def fetch_r100(dest: Path) -> Path:
     target = dest / R100.filename
     if target.is_file() and (not R100.sha256 or file_sha256(target) == R100.sha256):
         return target
-    with urllib.request.urlopen(ANTELOPEV2_URL, timeout=60) as response:  # noqa: S310 (fixed https URL)
+    with urllib.request.urlopen(ANTELOPEV2_URL, timeout=60) as response:
         archive = zipfile.ZipFile(io.BytesIO(response.read()))
     return _install(archive.read(ANTELOPEV2_MEMBER), R100, dest)
 

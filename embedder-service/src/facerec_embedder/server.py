@@ -14,7 +14,7 @@ from facerec.common.v1 import types_pb2
 from facerec.embedder.v1 import embedder_pb2, embedder_pb2_grpc
 from facerec_common import rgb
 from facerec_common.errors import InvalidArgument
-from facerec_common.server import new_server, set_serving, translate_errors
+from facerec_common.server import Context, new_server, set_serving, translate_errors
 from facerec_embedder.arcface import INPUT_SIZE, ArcFaceModel
 from facerec_embedder.settings import EmbedderSettings
 
@@ -32,9 +32,7 @@ class EmbedderServicer(embedder_pb2_grpc.EmbedderServiceServicer):
         self._info = types_pb2.ModelInfo(name=identity.name, version=identity.version, dimension=identity.dimension)
 
     @translate_errors
-    async def Embed(
-        self, request: embedder_pb2.EmbedRequest, context: grpc.aio.ServicerContext
-    ) -> embedder_pb2.EmbedResponse:
+    async def Embed(self, request: embedder_pb2.EmbedRequest, context: Context) -> embedder_pb2.EmbedResponse:
         if len(request.faces) > self._max_faces:
             raise InvalidArgument(f"At most {self._max_faces} faces per call; got {len(request.faces)}.")
         crops = [rgb.from_proto(face) for face in request.faces]
@@ -48,9 +46,7 @@ class EmbedderServicer(embedder_pb2_grpc.EmbedderServiceServicer):
         )
 
     @translate_errors
-    async def GetModel(
-        self, request: embedder_pb2.GetModelRequest, context: grpc.aio.ServicerContext
-    ) -> embedder_pb2.GetModelResponse:
+    async def GetModel(self, request: embedder_pb2.GetModelRequest, context: Context) -> embedder_pb2.GetModelResponse:
         return embedder_pb2.GetModelResponse(model=self._info, provider=self._model.provider)
 
 

@@ -42,7 +42,8 @@ class FaceService:
         detection = await call(self._b.detector.Detect(request, timeout=self._s.detect_timeout_s))
         if not detection.faces:
             raise NoFace()
-        return detection.faces[0]
+        largest: detector_pb2.Face = detection.faces[0]
+        return largest
 
     async def _embed(self, face: detector_pb2.Face) -> tuple[list[float], types_pb2.ModelInfo]:
         request = embedder_pb2.EmbedRequest(faces=[face.aligned])
@@ -64,7 +65,8 @@ class FaceService:
             aligned=face.aligned,
         )
         reply = await call(self._b.registry.EnrollFace(request, timeout=self._s.registry_timeout_s))
-        return reply.face
+        stored: registry_pb2.FaceRecord = reply.face
+        return stored
 
     async def recognise(self, collection: str, image: bytes) -> Recognition:
         """Best match for the largest face of the photo."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, text, tuple_
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facerec_common.errors import FaceNotFound, InvalidArgument, ModelMismatch
@@ -78,16 +79,28 @@ async def _collection_for_write(session: AsyncSession, name: str, model: ModelRe
             "INSERT INTO collections (id, name, model_name, model_version, dimension) "
             "VALUES (:id, :name, :model_name, :version, :dimension) ON CONFLICT (name) DO NOTHING"
         ),
-        {"id": uuid.uuid4(), "name": name, "model_name": model.name, "version": model.version, "dimension": model.dimension},
+        {
+            "id": uuid.uuid4(),
+            "name": name,
+            "model_name": model.name,
+            "version": model.version,
+            "dimension": model.dimension,
+        },
     )
     collection = (
         await session.execute(select(Collection).where(Collection.name == name).with_for_update())
     ).scalar_one()
     if collection.model_version != model.version:
-        has_faces = await session.scalar(select(func.count()).select_from(Face).where(Face.collection_id == collection.id))
+        has_faces = await session.scalar(
+            select(func.count()).select_from(Face).where(Face.collection_id == collection.id)
+        )
         if has_faces:
             raise _mismatch(collection, model)
-        collection.model_name, collection.model_version, collection.dimension = model.name, model.version, model.dimension
+        collection.model_name, collection.model_version, collection.dimension = (
+            model.name,
+            model.version,
+            model.dimension,
+        )
     return collection
 
 
@@ -155,7 +168,7 @@ async def match(
         best_per_person = (
             select(Face.person_id, Face.id.label("face_id"), distance)
             .where(Face.collection_id == collection.id)
-            .distinct(Face.person_id)
+            .ext(distinct_on(Face.person_id))
             .order_by(Face.person_id, distance)
             .subquery()
         )

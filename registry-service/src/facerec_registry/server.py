@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
 from facerec_common.errors import InvalidArgument
-from facerec_common.server import new_server, set_serving, translate_errors
+from facerec_common.server import Context, new_server, set_serving, translate_errors
 from facerec_registry import repository
 from facerec_registry.migrate import upgrade_to_head
 from facerec_registry.repository import ModelRef, NewFace, StoredFace
@@ -80,7 +80,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
 
     @translate_errors
     async def EnrollFace(
-        self, request: registry_pb2.EnrollFaceRequest, context: grpc.aio.ServicerContext
+        self, request: registry_pb2.EnrollFaceRequest, context: Context
     ) -> registry_pb2.EnrollFaceResponse:
         collection = _collection(request.collection)
         embedding = list(request.embedding)
@@ -108,7 +108,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
 
     @translate_errors
     async def MatchFace(
-        self, request: registry_pb2.MatchFaceRequest, context: grpc.aio.ServicerContext
+        self, request: registry_pb2.MatchFaceRequest, context: Context
     ) -> registry_pb2.MatchFaceResponse:
         collection = _collection(request.collection)
         embedding = list(request.embedding)
@@ -120,7 +120,10 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         return registry_pb2.MatchFaceResponse(
             candidates=[
                 registry_pb2.Candidate(
-                    face_id=str(c.face_id), person_id=str(c.person_id), person_name=c.person_name, similarity=c.similarity
+                    face_id=str(c.face_id),
+                    person_id=str(c.person_id),
+                    person_name=c.person_name,
+                    similarity=c.similarity,
                 )
                 for c in found
             ],
@@ -130,7 +133,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
 
     @translate_errors
     async def ListFaces(
-        self, request: registry_pb2.ListFacesRequest, context: grpc.aio.ServicerContext
+        self, request: registry_pb2.ListFacesRequest, context: Context
     ) -> registry_pb2.ListFacesResponse:
         collection = _collection(request.collection)
         page_size = min(request.page_size or self._settings.page_size_default, self._settings.page_size_max)
@@ -142,7 +145,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
 
     @translate_errors
     async def DeleteFace(
-        self, request: registry_pb2.DeleteFaceRequest, context: grpc.aio.ServicerContext
+        self, request: registry_pb2.DeleteFaceRequest, context: Context
     ) -> registry_pb2.DeleteFaceResponse:
         collection = _collection(request.collection)
         face_id = _face_id(request.face_id)

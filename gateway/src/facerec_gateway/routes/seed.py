@@ -56,7 +56,9 @@ async def recognition(
 
 
 @router.delete(
-    "/recognition/{id_face}", response_model=Message, responses={404: {"model": ErrorResponse, "description": "No such face"}}
+    "/recognition/{id_face}",
+    response_model=Message,
+    responses={404: {"model": ErrorResponse, "description": "No such face"}},
 )
 async def delete_face(id_face: str, faces: FacesDep, settings: SettingsDep) -> Message:
     """Delete one enrolled face."""

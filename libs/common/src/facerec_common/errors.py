@@ -111,7 +111,8 @@ def to_grpc_status(error: FacerecError) -> grpc.Status:
     detail = any_pb2.Any()
     detail.Pack(info)
     status = status_pb2.Status(code=error.grpc_status.value[0], message=error.message, details=[detail])
-    return rpc_status.to_status(status)
+    converted: grpc.Status = rpc_status.to_status(status)
+    return converted
 
 
 def from_rpc_error(exc: grpc.RpcError) -> FacerecError:

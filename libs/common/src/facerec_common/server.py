@@ -17,6 +17,9 @@ from facerec_common.settings import GrpcServiceSettings
 
 log = logging.getLogger(__name__)
 
+# What servicer methods receive; requests and replies are typed by each method.
+Context = grpc.aio.ServicerContext[Any, Any]
+
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 _S = TypeVar("_S")
@@ -58,7 +61,7 @@ def translate_errors(
 ) -> Callable[Concatenate[_S, Any, grpc.aio.ServicerContext[Any, Any], _P], Awaitable[_R]]:
     """Send FacerecError as its status + ErrorInfo; anything else as a bare INTERNAL, logged here."""
 
-    @functools.wraps(method)
+    @functools.wraps(method)  # type: ignore[arg-type]
     async def wrapper(
         self: _S, request: Any, context: grpc.aio.ServicerContext[Any, Any], *args: _P.args, **kwargs: _P.kwargs
     ) -> _R:
@@ -71,7 +74,7 @@ def translate_errors(
             await context.abort_with_status(to_grpc_status(FacerecError()))
         raise AssertionError("abort_with_status returned")  # pragma: no cover
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
 async def serve_until_signalled(

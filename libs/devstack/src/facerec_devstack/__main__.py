@@ -21,9 +21,9 @@ def main() -> None:
         f"""
 facerec is running
   API          {stack.gateway_url}   (docs: {stack.gateway_url}/docs)
-  detector     gRPC {stack.address('detector')}
-  embedder     gRPC {stack.address('embedder')}   model {config.model_path}
-  registry     gRPC {stack.address('registry')}   {db}
+  detector     gRPC {stack.address("detector")}
+  embedder     gRPC {stack.address("embedder")}   model {config.model_path}
+  registry     gRPC {stack.address("registry")}   {db}
   logs         {stack.group.log_dir}/
 Ctrl-C stops everything; enrolled faces are kept for the next run.""",
         flush=True,

@@ -23,7 +23,7 @@ class EmbeddedPostgres:
         os.environ.setdefault("XDG_RUNTIME_DIR", str(run_dir))
         import pgserver
 
-        self._server: Any = pgserver.get_server(data_dir, cleanup_mode="stop")
+        self._server: Any = pgserver.get_server(data_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
         self.data_dir = data_dir
 
     def ensure_database(self, name: str) -> str:

@@ -55,14 +55,14 @@ class ServiceGroup:
     def start(self, service: Service) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         service.log_path = self.log_dir / f"{service.name}.log"
-        log = service.log_path.open("ab")
-        service.process = subprocess.Popen(
-            [sys.executable, "-m", service.module],
-            env={**os.environ, **service.env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches us only; we stop the children in order.
-        )
+        with service.log_path.open("ab") as log:
+            service.process = subprocess.Popen(
+                [sys.executable, "-m", service.module],
+                env={**os.environ, **service.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches us only; we stop the children in order.
+            )
         self.services[service.name] = service
 
     def assert_running(self, name: str) -> None:
@@ -79,7 +79,9 @@ class ServiceGroup:
             if check(address, timeout_s=1.0):
                 return
             time.sleep(0.2)
-        raise TimeoutError(f"{name} at {address} not SERVING after {timeout_s:.0f}s (log: {self.services[name].log_path})")
+        raise TimeoutError(
+            f"{name} at {address} not SERVING after {timeout_s:.0f}s (log: {self.services[name].log_path})"
+        )
 
     def wait_http(self, name: str, url: str, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s

@@ -48,13 +48,24 @@ class Stack:
             extra = c.extra_env or {}
             common = {"PYTHONUNBUFFERED": "1", **extra}
             services = [
-                Service("registry", "facerec_registry", {
-                    **common, "DATABASE_URL": self.database_url, "FACEREC_REGISTRY_PORT": str(c.ports.registry),
-                }),
-                Service("embedder", "facerec_embedder", {
-                    **common, "FACEREC_EMBEDDER_PORT": str(c.ports.embedder),
-                    "FACEREC_EMBEDDER_MODEL_PATH": str(c.model_path.resolve()),
-                }),
+                Service(
+                    "registry",
+                    "facerec_registry",
+                    {
+                        **common,
+                        "DATABASE_URL": self.database_url,
+                        "FACEREC_REGISTRY_PORT": str(c.ports.registry),
+                    },
+                ),
+                Service(
+                    "embedder",
+                    "facerec_embedder",
+                    {
+                        **common,
+                        "FACEREC_EMBEDDER_PORT": str(c.ports.embedder),
+                        "FACEREC_EMBEDDER_MODEL_PATH": str(c.model_path.resolve()),
+                    },
+                ),
                 Service("detector", "facerec_detector", {**common, "FACEREC_DETECTOR_PORT": str(c.ports.detector)}),
             ]
             # Start all three first: their model loads overlap.
@@ -62,13 +73,19 @@ class Stack:
                 self.group.start(service)
             for service in services:
                 self.group.wait_grpc(service.name, self.address(service.name), STARTUP_TIMEOUT_S)
-            self.group.start(Service("gateway", "facerec_gateway", {
-                **common,
-                "FACEREC_GATEWAY_PORT": str(c.ports.gateway),
-                "FACEREC_GATEWAY_DETECTOR_ADDRESS": self.address("detector"),
-                "FACEREC_GATEWAY_EMBEDDER_ADDRESS": self.address("embedder"),
-                "FACEREC_GATEWAY_REGISTRY_ADDRESS": self.address("registry"),
-            }))
+            self.group.start(
+                Service(
+                    "gateway",
+                    "facerec_gateway",
+                    {
+                        **common,
+                        "FACEREC_GATEWAY_PORT": str(c.ports.gateway),
+                        "FACEREC_GATEWAY_DETECTOR_ADDRESS": self.address("detector"),
+                        "FACEREC_GATEWAY_EMBEDDER_ADDRESS": self.address("embedder"),
+                        "FACEREC_GATEWAY_REGISTRY_ADDRESS": self.address("registry"),
+                    },
+                )
+            )
             self.group.wait_http("gateway", f"{self.gateway_url}/readyz", STARTUP_TIMEOUT_S)
         except BaseException:
             self.stop()

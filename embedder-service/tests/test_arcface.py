@@ -1,0 +1,79 @@
+"""The ArcFace runtime: same vectors as InsightFace's reference, unit length, batch-invariant."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from facerec_common.models import MOBILEFACENET
+from facerec_common.rgb import RgbArray
+from facerec_embedder.arcface import ArcFaceModel
+
+
+def test_identity_of_the_default_model(model: ArcFaceModel) -> None:
+    assert model.identity.name == "w600k_mbf"
+    assert model.identity.version == MOBILEFACENET.version
+    assert model.identity.dimension == 512
+    assert model.provider == "CPUExecutionProvider"
+
+
+def test_matches_insightface_reference(model: ArcFaceModel, model_path: Path, crops: dict[str, RgbArray]) -> None:
+    from insightface.model_zoo.arcface_onnx import ArcFaceONNX
+
+    reference = ArcFaceONNX(str(model_path))
+    reference.prepare(ctx_id=-1)
+    for name, crop in crops.items():
+        expected = reference.get_feat(cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))[0]  # it takes BGR
+        expected = expected / np.linalg.norm(expected)
+        ours = model.embed(crop[None])[0]
+        assert float(ours @ expected) > 0.9999, name
+
+
+def test_unit_length_and_batch_invariant(model: ArcFaceModel, crops: dict[str, RgbArray]) -> None:
+    batch = np.stack(list(crops.values()))  # 8 crops, max_batch 8
+    together = model.embed(batch)
+    alone = np.concatenate([model.embed(c[None]) for c in batch])
+    np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(together, alone, atol=1e-4)
+    bigger = model.embed(np.concatenate([batch, batch[:3]]))  # split across two runs
+    np.testing.assert_allclose(bigger[8:], together[:3], atol=1e-4)
+
+
+def test_same_person_is_closer_than_strangers(model: ArcFaceModel, crops: dict[str, RgbArray]) -> None:
+    vectors = {name: model.embed(crop[None])[0] for name, crop in crops.items()}
+    people = sorted({name.rsplit("_", 1)[0] for name in vectors})
+    for person in people:
+        a, b = (vectors[n] for n in sorted(vectors) if n.startswith(person))
+        same = float(a @ b)
+        strangers = [float(a @ v) for n, v in vectors.items() if not n.startswith(person)]
+        assert same > max(strangers) + 0.2, person
+
+
+def test_swapped_colour_channels_hurt(model: ArcFaceModel, crops: dict[str, RgbArray]) -> None:
+    # A BGR/RGB mix-up must not go unnoticed: it moves the vector measurably.
+    crop = next(iter(crops.values()))
+    right, swapped = model.embed(np.stack([crop, crop[..., ::-1]]))
+    assert float(right @ swapped) < 0.95
+
+
+def test_empty_batch(model: ArcFaceModel) -> None:
+    assert model.embed(np.empty((0, 112, 112, 3), dtype=np.uint8)).shape == (0, 512)
+
+
+def test_rejects_a_non_arcface_model(tmp_path: Path) -> None:
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "not_arcface",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 64, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 64, 64])],
+    )
+    path = tmp_path / "other.onnx"
+    onnx.save(helper.make_model(graph), str(path))
+    with pytest.raises(ValueError, match="112"):
+        ArcFaceModel(path, ["CPUExecutionProvider"], max_batch=4)

@@ -1,0 +1,79 @@
+"""The gateway's HTTP error surface, with its backends really unreachable (no fakes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from facerec_common import errors
+from facerec_gateway.app import create_app
+from facerec_gateway.errors import HTTP_STATUS
+from facerec_gateway.settings import GatewaySettings
+
+NOWHERE = "127.0.0.1:1"  # nothing listens on port 1
+
+
+def _settings(**overrides: object) -> GatewaySettings:
+    base = {
+        "detector_address": NOWHERE,
+        "embedder_address": NOWHERE,
+        "registry_address": NOWHERE,
+        "detect_timeout_s": 2.0,
+        "registry_timeout_s": 2.0,
+        "health_timeout_s": 0.5,
+    }
+    return GatewaySettings(**{**base, **overrides})  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(_settings())) as c:
+        yield c
+
+
+def test_every_domain_error_has_an_http_status() -> None:
+    assert set(errors.ERRORS_BY_CODE) <= set(HTTP_STATUS)
+    assert all(400 <= status < 600 for status in HTTP_STATUS.values())
+
+
+def test_services_down_is_503_with_a_reason(client: TestClient, data_dir: Path) -> None:
+    photo = (data_dir / "faces/Hugh_Grant/Hugh_Grant_0001.jpg").read_bytes()
+    for reply in (
+        client.post("/api/face/recognition", files={"file": ("a.jpg", photo, "image/jpeg")}),
+        client.post("/api/face/register", data={"name": "A"}, files={"file": ("a.jpg", photo, "image/jpeg")}),
+        client.get("/api/face/"),
+        client.delete("/api/face/recognition/6f1c1f49-3f7a-4a53-9a0e-0c8f1d1c2b3a"),
+    ):
+        assert reply.status_code == 503, reply.text
+        assert reply.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+def test_readyz_names_the_unreachable_services(client: TestClient) -> None:
+    reply = client.get("/readyz")
+    assert reply.status_code == 503
+    assert reply.json()["services"] == {"detector": "UNREACHABLE", "embedder": "UNREACHABLE", "registry": "UNREACHABLE"}
+    assert client.get("/healthz").status_code == 200
+
+
+def test_upload_checks_happen_before_any_backend_call(client: TestClient) -> None:
+    # Backends are down, so a 4xx here proves the gateway refused the upload by itself.
+    reply = client.post("/api/face/recognition", files={"file": ("a.gif", b"GIF89a....", "image/gif")})
+    assert reply.status_code == 415
+    assert reply.json()["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+def test_malformed_id_on_delete_is_404_like_any_unknown_id(client: TestClient) -> None:
+    reply = client.delete("/api/face/recognition/not-a-uuid")
+    assert reply.status_code == 404
+    assert reply.json()["error"]["code"] == "FACE_NOT_FOUND"
+
+
+def test_production_turns_docs_off() -> None:
+    with TestClient(create_app(_settings(production=True))) as c:
+        assert c.get("/docs").status_code == 404
+        assert c.get("/openapi.json").status_code == 404
+    with TestClient(create_app(_settings())) as c:
+        assert c.get("/docs").status_code == 200

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from facerec_devstack.processes import Ports
+from facerec_devstack.stack import Stack, StackConfig
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, pg_root, model_path: Path) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+    """The whole product as separate processes on free loopback ports: started once per session."""
+    config = StackConfig(
+        data_dir=tmp_path_factory.mktemp("stack"),
+        model_path=model_path,
+        ports=Ports.free(),
+        database_url=pg_root.ensure_database("e2e"),
+    )
+    running = Stack(config)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def api(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.gateway_url, timeout=60) as client:
+        yield client
