@@ -13,7 +13,7 @@ PYPROJECTS := $(addsuffix /pyproject.toml,$(LOCAL))
 run: install models  ## serve the gateway on http://127.0.0.1:8000 with every service behind it
 	$(BIN)/python -m facerec_devstack
 
-test: install models  ## the whole test suite
+test: lint models  ## lint, types, then the whole test suite
 	$(BIN)/python -m pytest
 
 install: $(STAMP)

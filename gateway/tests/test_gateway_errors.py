@@ -77,3 +77,11 @@ def test_production_turns_docs_off() -> None:
         assert c.get("/openapi.json").status_code == 404
     with TestClient(create_app(_settings())) as c:
         assert c.get("/docs").status_code == 200
+
+
+def test_oversized_body_is_refused_from_its_length(client: TestClient) -> None:
+    # Backends are down: a 413 (not 503) shows the body was refused before any work.
+    big = b"\xff\xd8\xff" + bytes(11 * 1024 * 1024)
+    reply = client.post("/api/face/recognition", files={"file": ("big.jpg", big, "image/jpeg")})
+    assert reply.status_code == 413
+    assert reply.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from facerec_gateway.backends import Backends
 from facerec_gateway.errors import install_error_handlers
+from facerec_gateway.limits import BodySizeLimit
 from facerec_gateway.orchestration import FaceService
 from facerec_gateway.routes import health, seed
 from facerec_gateway.settings import GatewaySettings
@@ -42,6 +43,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_upload_bytes=int(settings.max_upload_mb * 1024 * 1024))
     app.include_router(health.router)
     app.include_router(seed.router)
     return app

@@ -25,7 +25,7 @@ async def read_image(upload: UploadFile, max_bytes: int) -> bytes:
     while chunk := await upload.read(CHUNK):
         size += len(chunk)
         if size > max_bytes:
-            raise PayloadTooLarge(f"The upload is larger than {max_bytes // (1024 * 1024)} MB.")
+            raise PayloadTooLarge(f"The upload is larger than {max_bytes / (1024 * 1024):g} MB.")
         chunks.append(chunk)
     data = b"".join(chunks)
     if not data:

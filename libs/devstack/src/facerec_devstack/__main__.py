@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -12,6 +13,8 @@ from facerec_devstack.stack import Stack, default_config
 
 def main() -> None:
     configure_logging("devstack")
+    for noisy in ("pgserver", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     config = default_config()
     stack = Stack(config)
     print("starting facerec (first start loads TensorFlow and the models: ~20 s) ...", flush=True)

@@ -19,6 +19,7 @@ class EmbeddedPostgres:
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         run_dir = data_dir.parent / "run"
         run_dir.mkdir(exist_ok=True)
+        run_dir.chmod(0o700)
         # pgserver keeps its lock file in the user runtime folder; many CI shells have none set.
         os.environ.setdefault("XDG_RUNTIME_DIR", str(run_dir))
         import pgserver

@@ -1,0 +1,28 @@
+"""Refuse oversized request bodies from their Content-Length, before the body is read."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from facerec_gateway.errors import error_response
+
+# Room for the multipart framing and the form's text fields around the file.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class BodySizeLimit:
+    def __init__(self, app: ASGIApp, max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_body = max_upload_bytes + MULTIPART_OVERHEAD
+        self.max_upload_mb = max_upload_bytes / (1024 * 1024)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length", b"")
+            if length.isdigit() and int(length) > self.max_body:
+                response = error_response(
+                    413, "PAYLOAD_TOO_LARGE", f"The upload is larger than {self.max_upload_mb:g} MB."
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
