@@ -151,7 +151,8 @@ def main() -> None:
     print(f"{'':24}{'HTTP API':>14}{'in-process':>14}{'ratio':>10}")
     for phase in ("register", "recognise"):
         h, p = http[phase], local[phase]
-        assert isinstance(h, Figures) and isinstance(p, Figures)
+        assert isinstance(h, Figures)
+        assert isinstance(p, Figures)
         for field, label in (("throughput_rps", "req/s"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms")):
             hv, pv = getattr(h, field), getattr(p, field)
             print(f"{phase + ' ' + label:24}{hv:>14}{pv:>14}{hv / pv:>10.2f}")
