@@ -89,11 +89,21 @@ async def test_threshold_decides_and_unknown_is_an_answer(registry_stub: Stub, c
     assert lenient.match is True
 
 
-async def test_empty_or_unknown_collection_matches_nothing(registry_stub: Stub, collection: str) -> None:
+async def test_empty_collection_matches_nothing(registry_stub: Stub, collection: str) -> None:
+    await registry_stub.CreateCollection(registry_pb2.CreateCollectionRequest(name=collection), timeout=10)
     reply = await registry_stub.MatchFace(
         registry_pb2.MatchFaceRequest(collection=collection, embedding=unit(random_unit()), model=MODEL), timeout=10
     )
     assert (list(reply.candidates), reply.match) == ([], False)
+
+
+async def test_unknown_collection_is_not_found(registry_stub: Stub, collection: str) -> None:
+    err = await _error(
+        registry_stub.MatchFace(
+            registry_pb2.MatchFaceRequest(collection=collection, embedding=unit(random_unit()), model=MODEL), timeout=10
+        )
+    )
+    assert type(err) is errors.CollectionNotFound
 
 
 async def test_candidates_are_ranked_per_person(registry_stub: Stub, collection: str) -> None:
@@ -123,6 +133,7 @@ async def test_collections_are_isolated(registry_stub: Stub, collection: str) ->
     alice = random_unit()
     await registry_stub.EnrollFace(enroll_request(collection, "Alice", unit(alice)), timeout=10)
     other = collection + "-other"
+    await registry_stub.CreateCollection(registry_pb2.CreateCollectionRequest(name=other), timeout=10)
     reply = await registry_stub.MatchFace(
         registry_pb2.MatchFaceRequest(collection=other, embedding=unit(alice), model=MODEL), timeout=10
     )
@@ -188,6 +199,7 @@ async def test_delete_removes_from_match_and_list(registry_stub: Stub, collectio
 
 async def test_delete_is_scoped_to_its_collection(registry_stub: Stub, collection: str) -> None:
     face = (await registry_stub.EnrollFace(enroll_request(collection, "Alice", unit(random_unit())), timeout=10)).face
+    await registry_stub.CreateCollection(registry_pb2.CreateCollectionRequest(name=collection + "-b"), timeout=10)
     err = await _error(
         registry_stub.DeleteFace(
             registry_pb2.DeleteFaceRequest(collection=collection + "-b", face_id=face.face_id), timeout=10

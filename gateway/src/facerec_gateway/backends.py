@@ -40,7 +40,9 @@ class Backends:
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> Backends:
-        options = message_options(settings.max_message_mb)
+        # Round-robin over every address the name resolves to: with headless Services
+        # (deploy/k8s) each call can go to another replica instead of sticking to one.
+        options = [*message_options(settings.max_message_mb), ("grpc.lb_policy_name", "round_robin")]
         channels = {
             "detector": grpc.aio.insecure_channel(settings.detector_address, options=options),
             "embedder": grpc.aio.insecure_channel(settings.embedder_address, options=options),

@@ -1,23 +1,38 @@
-"""detect -> embed -> registry: the product's use cases, independent of any HTTP shape.
+"""detect -> embed -> registry: the product's use cases, independent of any API shape.
 
-The seed routes use this today; later APIs (v1 REST, the public gRPC
-FaceService) share it instead of re-implementing the flow.
+The seed routes, the v1 REST routes and the public gRPC FaceService all call
+this module, so the flow exists once. Results are the internal protobuf
+messages; each API converts them to its own shape at its edge.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from facerec.common.v1 import types_pb2
 from facerec.detector.v1 import detector_pb2
 from facerec.embedder.v1 import embedder_pb2
 from facerec.registry.v1 import registry_pb2
-from facerec_common.errors import FaceNotFound, NoFace
+from facerec_common.errors import (
+    CollectionNotFound,
+    FaceNotFound,
+    InvalidArgument,
+    MultipleFaces,
+    NoFace,
+    ReembeddingIncomplete,
+)
 from facerec_gateway.backends import Backends, call
 
 LIST_PAGE_SIZE = 200
+REEMBED_PAGE_SIZE = 64
+REEMBED_PASSES = 3
+
+Req = TypeVar("Req")
+Resp = TypeVar("Resp")
 
 
 @dataclass(frozen=True)
@@ -30,50 +45,120 @@ class Recognition:
     model: types_pb2.ModelInfo
 
 
+@dataclass(frozen=True)
+class IdentifiedFace:
+    face: detector_pb2.Face
+    result: registry_pb2.MatchFaceResponse
+
+
+@dataclass(frozen=True)
+class Verification:
+    similarity: float
+    match: bool
+    threshold: float
+    face_a: detector_pb2.Face
+    face_b: detector_pb2.Face
+    model: types_pb2.ModelInfo
+
+
+@dataclass(frozen=True)
+class PersonVerification:
+    face: detector_pb2.Face
+    result: registry_pb2.MatchFaceResponse
+    model: types_pb2.ModelInfo
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    record: registry_pb2.FaceRecord
+    face: detector_pb2.Face
+    faces_in_photo: int
+
+
 class FaceService:
     def __init__(self, backends: Backends) -> None:
         self._b = backends
         self._s = backends.settings
 
-    async def _largest_face(self, image: bytes, thumbnails: bool) -> detector_pb2.Face:
+    # -- building blocks
+
+    async def registry(self, method: Callable[..., Awaitable[Resp]], request: Any) -> Resp:
+        """One registry call with its deadline and error translation."""
+        return await call(method(request, timeout=self._s.registry_timeout_s))
+
+    async def detect(
+        self, image: bytes, *, max_faces: int = 0, thumbnails: bool = False
+    ) -> detector_pb2.DetectResponse:
         request = detector_pb2.DetectRequest(
-            image=image, options=detector_pb2.DetectOptions(max_faces=1, include_thumbnails=thumbnails)
+            image=image, options=detector_pb2.DetectOptions(max_faces=max_faces, include_thumbnails=thumbnails)
         )
-        detection = await call(self._b.detector.Detect(request, timeout=self._s.detect_timeout_s))
+        reply: detector_pb2.DetectResponse = await call(
+            self._b.detector.Detect(request, timeout=self._s.detect_timeout_s)
+        )
+        return reply
+
+    async def embed(self, faces: Sequence[detector_pb2.Face]) -> tuple[list[list[float]], types_pb2.ModelInfo]:
+        request = embedder_pb2.EmbedRequest(faces=[f.aligned for f in faces])
+        reply = await call(self._b.embedder.Embed(request, timeout=self._s.embed_timeout_s))
+        return [list(e.values) for e in reply.embeddings], reply.model
+
+    async def model(self) -> types_pb2.ModelInfo:
+        reply = await call(self._b.embedder.GetModel(embedder_pb2.GetModelRequest(), timeout=self._s.embed_timeout_s))
+        info: types_pb2.ModelInfo = reply.model
+        return info
+
+    async def _largest_face(self, image: bytes, thumbnails: bool = False) -> detector_pb2.Face:
+        detection = await self.detect(image, max_faces=1, thumbnails=thumbnails)
         if not detection.faces:
             raise NoFace()
         largest: detector_pb2.Face = detection.faces[0]
         return largest
 
-    async def _embed(self, face: detector_pb2.Face) -> tuple[list[float], types_pb2.ModelInfo]:
-        request = embedder_pb2.EmbedRequest(faces=[face.aligned])
-        reply = await call(self._b.embedder.Embed(request, timeout=self._s.embed_timeout_s))
-        return list(reply.embeddings[0].values), reply.model
+    async def _chosen_face(
+        self, image: bytes, face_index: int | None, select_largest: bool
+    ) -> tuple[detector_pb2.Face, int]:
+        """The face the caller chose; several faces with no choice is refused, never guessed."""
+        detection = await self.detect(image, thumbnails=True)
+        faces = list(detection.faces)
+        if not faces:
+            raise NoFace()
+        if face_index is not None:
+            if not 0 <= face_index < len(faces):
+                raise InvalidArgument(
+                    f"face_index {face_index} is out of range: the photo has {len(faces)} faces (0 is the largest)."
+                )
+            return faces[face_index], len(faces)
+        if len(faces) > 1 and not select_largest:
+            raise MultipleFaces(
+                f"The photo holds {len(faces)} faces; send face_index (0 is the largest) or select=largest.",
+                faces=str(len(faces)),
+            )
+        return faces[0], len(faces)
+
+    async def _collection_exists(self, collection: str) -> None:
+        await self.registry(self._b.registry.GetCollection, registry_pb2.GetCollectionRequest(name=collection))
+
+    # -- the seed API (collection "default", people by name)
 
     async def enroll(self, collection: str, name: str, image: bytes) -> registry_pb2.FaceRecord:
         """Store the largest face of the photo under this person's name."""
         face = await self._largest_face(image, thumbnails=True)
-        embedding, model = await self._embed(face)
-        request = registry_pb2.EnrollFaceRequest(
-            collection=collection,
-            person_name=name,
-            embedding=embedding,
-            model=model,
-            box=face.box,
-            detection_score=face.score,
-            display_image=face.thumbnail_jpeg,
-            aligned=face.aligned,
+        [embedding], model = await self.embed([face])
+        reply = await self.registry(
+            self._b.registry.EnrollFace, _enrol_request(collection, face, embedding, model, person_name=name)
         )
-        reply = await call(self._b.registry.EnrollFace(request, timeout=self._s.registry_timeout_s))
         stored: registry_pb2.FaceRecord = reply.face
         return stored
 
     async def recognise(self, collection: str, image: bytes) -> Recognition:
-        """Best match for the largest face of the photo."""
-        face = await self._largest_face(image, thumbnails=False)
-        embedding, model = await self._embed(face)
+        """Best match for the largest face of the photo; an absent collection matches nobody."""
+        face = await self._largest_face(image)
+        [embedding], model = await self.embed([face])
         request = registry_pb2.MatchFaceRequest(collection=collection, embedding=embedding, model=model, top_k=1)
-        reply = await call(self._b.registry.MatchFace(request, timeout=self._s.registry_timeout_s))
+        try:
+            reply = await self.registry(self._b.registry.MatchFace, request)
+        except CollectionNotFound:
+            reply = registry_pb2.MatchFaceResponse(match=False)
         best = reply.candidates[0] if reply.candidates else None
         return Recognition(
             match=reply.match,
@@ -90,7 +175,10 @@ class FaceService:
             request = registry_pb2.ListFacesRequest(
                 collection=collection, page_size=LIST_PAGE_SIZE, page_token=token, include_images=include_images
             )
-            page = await call(self._b.registry.ListFaces(request, timeout=self._s.registry_timeout_s))
+            try:
+                page = await self.registry(self._b.registry.ListFaces, request)
+            except CollectionNotFound:
+                return
             for face in page.faces:
                 yield face
             token = page.next_page_token
@@ -98,10 +186,163 @@ class FaceService:
                 return
 
     async def delete_face(self, collection: str, face_id: str) -> None:
+        """Seed semantics: a malformed id, or a collection never used, is just an unknown face."""
         try:
             uuid.UUID(face_id)
-        except ValueError as exc:
-            # The seed answered "not found" for ids that do not exist; a malformed id is one of those.
+            await self.registry(
+                self._b.registry.DeleteFace, registry_pb2.DeleteFaceRequest(collection=collection, face_id=face_id)
+            )
+        except (ValueError, CollectionNotFound) as exc:
             raise FaceNotFound(f"No face with id {face_id}.", face_id=face_id) from exc
-        request = registry_pb2.DeleteFaceRequest(collection=collection, face_id=face_id)
-        await call(self._b.registry.DeleteFace(request, timeout=self._s.registry_timeout_s))
+
+    # -- the v1 API
+
+    async def enroll_for_person(
+        self, collection: str, person_id: str, image: bytes, face_index: int | None, select_largest: bool
+    ) -> Enrolment:
+        await self.registry(
+            self._b.registry.GetPerson, registry_pb2.GetPersonRequest(collection=collection, person_id=person_id)
+        )
+        face, count = await self._chosen_face(image, face_index, select_largest)
+        [embedding], model = await self.embed([face])
+        reply = await self.registry(
+            self._b.registry.EnrollFace, _enrol_request(collection, face, embedding, model, person_id=person_id)
+        )
+        return Enrolment(record=reply.face, face=face, faces_in_photo=count)
+
+    async def identify(
+        self, collection: str, image: bytes, top_k: int, threshold: float | None, max_faces: int
+    ) -> tuple[list[IdentifiedFace], types_pb2.ModelInfo]:
+        """Every face of the photo, largest first, each with its best candidates (one per person)."""
+        await self._collection_exists(collection)
+        detection = await self.detect(image, max_faces=max_faces)
+        if not detection.faces:
+            raise NoFace()
+        embeddings, model = await self.embed(detection.faces)
+        results = await asyncio.gather(
+            *(
+                self.registry(
+                    self._b.registry.MatchFace,
+                    registry_pb2.MatchFaceRequest(
+                        collection=collection, embedding=e, model=model, top_k=top_k, threshold=threshold
+                    ),
+                )
+                for e in embeddings
+            )
+        )
+        return [IdentifiedFace(f, r) for f, r in zip(detection.faces, results, strict=True)], model
+
+    async def verify(self, image_a: bytes, image_b: bytes, threshold: float | None) -> Verification:
+        face_a, face_b = await asyncio.gather(self._largest_face(image_a), self._largest_face(image_b))
+        (a, b), model = await self.embed([face_a, face_b])
+        reply = await self.registry(
+            self._b.registry.CompareEmbeddings,
+            registry_pb2.CompareEmbeddingsRequest(embedding_a=a, embedding_b=b, model=model, threshold=threshold),
+        )
+        return Verification(reply.similarity, reply.match, reply.threshold, face_a, face_b, model)
+
+    async def verify_person(
+        self, collection: str, person_id: str, image: bytes, threshold: float | None
+    ) -> PersonVerification:
+        await self.registry(
+            self._b.registry.GetPerson, registry_pb2.GetPersonRequest(collection=collection, person_id=person_id)
+        )
+        face = await self._largest_face(image)
+        [embedding], model = await self.embed([face])
+        reply = await self.registry(
+            self._b.registry.MatchFace,
+            registry_pb2.MatchFaceRequest(
+                collection=collection, embedding=embedding, model=model, person_id=person_id, threshold=threshold
+            ),
+        )
+        return PersonVerification(face, reply, model)
+
+    async def embed_photo(
+        self, image: bytes, max_faces: int
+    ) -> tuple[list[detector_pb2.Face], list[list[float]], types_pb2.ModelInfo]:
+        detection = await self.detect(image, max_faces=max_faces)
+        if not detection.faces:
+            return [], [], await self.model()
+        vectors, model = await self.embed(detection.faces)
+        return list(detection.faces), vectors, model
+
+    async def search(
+        self, collection: str, embedding: list[float], top_k: int, threshold: float | None
+    ) -> tuple[registry_pb2.MatchFaceResponse, types_pb2.ModelInfo]:
+        """Match a caller's own vector, taken to come from the embedder's current model."""
+        model = await self.model()
+        reply = await self.registry(
+            self._b.registry.MatchFace,
+            registry_pb2.MatchFaceRequest(
+                collection=collection, embedding=embedding, model=model, top_k=top_k, threshold=threshold
+            ),
+        )
+        return reply, model
+
+    async def reembed(self, collection: str) -> registry_pb2.Collection:
+        """Re-compute every embedding of the collection with the embedder's current model, then switch.
+
+        Faces enrolled meanwhile (with the old model) are picked up by the next pass.
+        """
+        model = await self.model()
+        for _ in range(REEMBED_PASSES):
+            token = ""
+            while True:
+                page = await self.registry(
+                    self._b.registry.ListAlignedCrops,
+                    registry_pb2.ListAlignedCropsRequest(
+                        collection=collection,
+                        page_size=REEMBED_PAGE_SIZE,
+                        page_token=token,
+                        unstaged_for_version=model.version,
+                    ),
+                )
+                if page.crops:
+                    reply = await call(
+                        self._b.embedder.Embed(
+                            embedder_pb2.EmbedRequest(faces=[c.aligned for c in page.crops]),
+                            timeout=self._s.embed_timeout_s,
+                        )
+                    )
+                    staged = [
+                        registry_pb2.StagedEmbedding(face_id=c.face_id, embedding=e.values)
+                        for c, e in zip(page.crops, reply.embeddings, strict=True)
+                    ]
+                    await self.registry(
+                        self._b.registry.StageEmbeddings,
+                        registry_pb2.StageEmbeddingsRequest(collection=collection, model=model, embeddings=staged),
+                    )
+                token = page.next_page_token
+                if not token:
+                    break
+            try:
+                done: registry_pb2.Collection = await self.registry(
+                    self._b.registry.CommitReembedding,
+                    registry_pb2.CommitReembeddingRequest(collection=collection, model=model),
+                )
+                return done
+            except ReembeddingIncomplete:
+                continue
+        raise ReembeddingIncomplete(f"Faces kept arriving in '{collection}' during {REEMBED_PASSES} passes; retry.")
+
+
+def _enrol_request(
+    collection: str,
+    face: detector_pb2.Face,
+    embedding: list[float],
+    model: types_pb2.ModelInfo,
+    *,
+    person_name: str = "",
+    person_id: str = "",
+) -> registry_pb2.EnrollFaceRequest:
+    return registry_pb2.EnrollFaceRequest(
+        collection=collection,
+        person_name=person_name,
+        person_id=person_id,
+        embedding=embedding,
+        model=model,
+        box=face.box,
+        detection_score=face.score,
+        display_image=face.thumbnail_jpeg,
+        aligned=face.aligned,
+    )

@@ -1,17 +1,33 @@
-"""All SQL of the registry. Handlers call these; nothing else touches the database."""
+"""All SQL of the registry. Handlers call these; nothing else touches the database.
+
+Every function takes a session and runs one transaction. Domain rules that
+need the database to decide (a collection's model, uniqueness, existence) are
+enforced here, under row locks where two writers could race.
+"""
 
 from __future__ import annotations
 
-import base64
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, text, tuple_
+from sqlalchemy import delete, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from facerec_common.errors import FaceNotFound, InvalidArgument, ModelMismatch
+from facerec_common.errors import (
+    CollectionExists,
+    CollectionNotFound,
+    ExternalIdTaken,
+    FaceNotFound,
+    ModelMismatch,
+    PersonNotFound,
+    ReembeddingIncomplete,
+)
+from facerec_registry.paging import Page, decode_token, encode_token
 from facerec_registry.tables import Collection, Face, Person
 
 
@@ -23,8 +39,27 @@ class ModelRef:
 
 
 @dataclass(frozen=True)
+class CollectionInfo:
+    name: str
+    model: ModelRef | None
+    people_count: int
+    face_count: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    person_id: uuid.UUID
+    collection: str
+    name: str
+    external_id: str | None
+    metadata: dict[str, Any]
+    face_count: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class NewFace:
-    person_name: str
     embedding: list[float]
     box: tuple[float, float, float, float]
     detection_score: float
@@ -55,13 +90,86 @@ class Candidate:
     similarity: float
 
 
+@dataclass(frozen=True)
+class AlignedCrop:
+    face_id: uuid.UUID
+    pixels: bytes
+    width: int
+    height: int
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+def _model_of(collection: Collection) -> ModelRef | None:
+    if collection.model_version is None or collection.model_name is None or collection.dimension is None:
+        return None
+    return ModelRef(collection.model_name, collection.model_version, collection.dimension)
+
+
+def _mismatch(collection: Collection, model: ModelRef) -> ModelMismatch:
+    held = f"{collection.model_name}@{collection.model_version}"
+    asked = f"{model.name}@{model.version}"
+    return ModelMismatch(
+        f"Collection '{collection.name}' holds embeddings of {held}; this request uses {asked}. "
+        "Re-embed the collection or switch the model back.",
+        collection_model=held,
+        request_model=asked,
+    )
+
+
+async def _collection(session: AsyncSession, name: str, for_update: bool = False) -> Collection:
+    query = select(Collection).where(Collection.name == name)
+    if for_update:
+        query = query.with_for_update()
+    found = (await session.execute(query)).scalar_one_or_none()
+    if found is None:
+        raise CollectionNotFound(f"No collection named '{name}'.", collection=name)
+    return found
+
+
+async def _face_count(session: AsyncSession, collection: Collection) -> int:
+    return int(
+        await session.scalar(select(func.count()).select_from(Face).where(Face.collection_id == collection.id)) or 0
+    )
+
+
+async def _bind_model(session: AsyncSession, collection: Collection, model: ModelRef) -> None:
+    """Writes need the collection's model; an empty collection adopts the one it is given."""
+    if collection.model_version == model.version:
+        return
+    if collection.model_version is not None and await _face_count(session, collection):
+        raise _mismatch(collection, model)
+    collection.model_name, collection.model_version, collection.dimension = model.name, model.version, model.dimension
+
+
+async def _check_model_for_read(session: AsyncSession, collection: Collection, model: ModelRef) -> bool:
+    """False when the collection has nothing to compare with; raises on another model's vectors."""
+    if collection.model_version == model.version:
+        return True
+    if collection.model_version is None or not await _face_count(session, collection):
+        return False
+    raise _mismatch(collection, model)
+
+
+async def _person(session: AsyncSession, collection: Collection, person_id: uuid.UUID) -> Person:
+    person = (
+        await session.execute(select(Person).where(Person.id == person_id, Person.collection_id == collection.id))
+    ).scalar_one_or_none()
+    if person is None:
+        raise PersonNotFound(f"No person {person_id} in collection '{collection.name}'.", person_id=str(person_id))
+    return person
+
+
 def _stored(face: Face, person_name: str, collection: Collection, with_image: bool) -> StoredFace:
+    model = _model_of(collection)
+    assert model is not None  # a collection holding faces always has a model
     return StoredFace(
         face_id=face.id,
         person_id=face.person_id,
         person_name=person_name,
         collection=collection.name,
-        model=ModelRef(collection.model_name, face.model_version, collection.dimension),
+        model=ModelRef(model.name, face.model_version, model.dimension),
         box=(face.box_x, face.box_y, face.box_width, face.box_height),
         detection_score=face.detection_score,
         created_at=face.created_at,
@@ -69,62 +177,185 @@ def _stored(face: Face, person_name: str, collection: Collection, with_image: bo
     )
 
 
-async def _collection_for_write(session: AsyncSession, name: str, model: ModelRef) -> Collection:
-    """The collection, created on first use and locked for this transaction.
-
-    An empty collection adopts the model it is given; one holding faces refuses another model.
-    """
-    await session.execute(
-        text(
-            "INSERT INTO collections (id, name, model_name, model_version, dimension) "
-            "VALUES (:id, :name, :model_name, :version, :dimension) ON CONFLICT (name) DO NOTHING"
-        ),
-        {
-            "id": uuid.uuid4(),
-            "name": name,
-            "model_name": model.name,
-            "version": model.version,
-            "dimension": model.dimension,
-        },
-    )
-    collection = (
-        await session.execute(select(Collection).where(Collection.name == name).with_for_update())
-    ).scalar_one()
-    if collection.model_version != model.version:
-        has_faces = await session.scalar(
-            select(func.count()).select_from(Face).where(Face.collection_id == collection.id)
-        )
-        if has_faces:
-            raise _mismatch(collection, model)
-        collection.model_name, collection.model_version, collection.dimension = (
-            model.name,
-            model.version,
-            model.dimension,
-        )
-    return collection
-
-
-def _mismatch(collection: Collection, model: ModelRef) -> ModelMismatch:
-    return ModelMismatch(
-        f"Collection '{collection.name}' holds embeddings of {collection.model_name}@{collection.model_version}; "
-        f"this request uses {model.name}@{model.version}. Re-embed the collection or switch the model back.",
-        collection_model=f"{collection.model_name}@{collection.model_version}",
-        request_model=f"{model.name}@{model.version}",
+async def _person_info(session: AsyncSession, person: Person, collection: Collection) -> PersonInfo:
+    count = await session.scalar(select(func.count()).select_from(Face).where(Face.person_id == person.id))
+    return PersonInfo(
+        person_id=person.id,
+        collection=collection.name,
+        name=person.name,
+        external_id=person.external_id,
+        metadata=dict(person.metadata_ or {}),
+        face_count=int(count or 0),
+        created_at=person.created_at,
     )
 
 
-async def enroll(session: AsyncSession, collection_name: str, model: ModelRef, new: NewFace) -> StoredFace:
+async def _collection_info(session: AsyncSession, collection: Collection) -> CollectionInfo:
+    people = await session.scalar(select(func.count()).select_from(Person).where(Person.collection_id == collection.id))
+    return CollectionInfo(
+        name=collection.name,
+        model=_model_of(collection),
+        people_count=int(people or 0),
+        face_count=await _face_count(session, collection),
+        created_at=collection.created_at,
+    )
+
+
+# -- collections ---------------------------------------------------------------
+
+
+async def create_collection(session: AsyncSession, name: str) -> CollectionInfo:
     async with session.begin():
-        collection = await _collection_for_write(session, collection_name, model)
-        person = (
-            await session.execute(
-                select(Person).where(Person.collection_id == collection.id, Person.name == new.person_name).limit(1)
+        inserted = await session.scalar(
+            text("INSERT INTO collections (id, name) VALUES (:id, :name) ON CONFLICT (name) DO NOTHING RETURNING id"),
+            {"id": uuid.uuid4(), "name": name},
+        )
+        if inserted is None:
+            raise CollectionExists(f"Collection '{name}' exists already.", collection=name)
+        return await _collection_info(session, await _collection(session, name))
+
+
+async def get_collection(session: AsyncSession, name: str) -> CollectionInfo:
+    async with session.begin():
+        return await _collection_info(session, await _collection(session, name))
+
+
+async def list_collections(session: AsyncSession, page_size: int, token: str) -> Page[CollectionInfo]:
+    async with session.begin():
+        query = select(Collection).order_by(Collection.created_at, Collection.id).limit(page_size + 1)
+        if token:
+            query = query.where(tuple_(Collection.created_at, Collection.id) > tuple_(*decode_token(token)))
+        rows = list((await session.execute(query)).scalars())
+        items = [await _collection_info(session, c) for c in rows[:page_size]]
+        last = rows[page_size - 1] if len(rows) > page_size else None
+        return Page(items, encode_token(last.created_at, last.id) if last else "")
+
+
+async def delete_collection(session: AsyncSession, name: str) -> None:
+    async with session.begin():
+        # People and faces go with it (ON DELETE CASCADE), embeddings and images included.
+        deleted = await session.scalar(delete(Collection).where(Collection.name == name).returning(Collection.id))
+        if deleted is None:
+            raise CollectionNotFound(f"No collection named '{name}'.", collection=name)
+
+
+# -- people --------------------------------------------------------------------
+
+
+async def create_person(
+    session: AsyncSession, collection_name: str, name: str, external_id: str | None, metadata: dict[str, Any]
+) -> PersonInfo:
+    try:
+        async with session.begin():
+            collection = await _collection(session, collection_name)
+            person = Person(
+                id=uuid.uuid4(), collection_id=collection.id, name=name, external_id=external_id, metadata_=metadata
             )
-        ).scalar_one_or_none()
-        if person is None:
-            person = Person(id=uuid.uuid4(), collection_id=collection.id, name=new.person_name)
             session.add(person)
             await session.flush()
+            await session.refresh(person, ["created_at"])
+            return await _person_info(session, person, collection)
+    except IntegrityError as exc:
+        raise ExternalIdTaken(f"external_id '{external_id}' is taken in '{collection_name}'.") from exc
+
+
+async def get_person(session: AsyncSession, collection_name: str, person_id: uuid.UUID) -> PersonInfo:
+    async with session.begin():
+        collection = await _collection(session, collection_name)
+        return await _person_info(session, await _person(session, collection, person_id), collection)
+
+
+async def list_people(session: AsyncSession, collection_name: str, page_size: int, token: str) -> Page[PersonInfo]:
+    async with session.begin():
+        collection = await _collection(session, collection_name)
+        query = (
+            select(Person)
+            .where(Person.collection_id == collection.id)
+            .order_by(Person.created_at, Person.id)
+            .limit(page_size + 1)
+        )
+        if token:
+            query = query.where(tuple_(Person.created_at, Person.id) > tuple_(*decode_token(token)))
+        rows = list((await session.execute(query)).scalars())
+        items = [await _person_info(session, p, collection) for p in rows[:page_size]]
+        last = rows[page_size - 1] if len(rows) > page_size else None
+        return Page(items, encode_token(last.created_at, last.id) if last else "")
+
+
+async def update_person(
+    session: AsyncSession,
+    collection_name: str,
+    person_id: uuid.UUID,
+    name: str | None,
+    external_id: str | None,
+    metadata: dict[str, Any] | None,
+    replace_metadata: bool,
+) -> PersonInfo:
+    try:
+        async with session.begin():
+            collection = await _collection(session, collection_name)
+            person = await _person(session, collection, person_id)
+            if name is not None:
+                person.name = name
+            if external_id is not None:
+                person.external_id = external_id or None
+            if metadata is not None:
+                person.metadata_ = metadata if replace_metadata else {**(person.metadata_ or {}), **metadata}
+            await session.flush()
+            return await _person_info(session, person, collection)
+    except IntegrityError as exc:
+        raise ExternalIdTaken(f"external_id '{external_id}' is taken in '{collection_name}'.") from exc
+
+
+async def delete_person(session: AsyncSession, collection_name: str, person_id: uuid.UUID) -> None:
+    async with session.begin():
+        collection = await _collection(session, collection_name)
+        deleted = await session.scalar(
+            delete(Person).where(Person.id == person_id, Person.collection_id == collection.id).returning(Person.id)
+        )
+        if deleted is None:
+            raise PersonNotFound(f"No person {person_id} in collection '{collection_name}'.", person_id=str(person_id))
+
+
+# -- faces ---------------------------------------------------------------------
+
+
+async def enroll(
+    session: AsyncSession,
+    collection_name: str,
+    model: ModelRef,
+    new: NewFace,
+    person_id: uuid.UUID | None = None,
+    person_name: str | None = None,
+) -> StoredFace:
+    """Store a face for person_id, or for the person named person_name (created, with the
+    collection, on first use)."""
+    async with session.begin():
+        if person_id is None:
+            # The by-name path (seed API) creates what it needs; the lock below serialises it.
+            await session.execute(
+                text("INSERT INTO collections (id, name) VALUES (:id, :name) ON CONFLICT (name) DO NOTHING"),
+                {"id": uuid.uuid4(), "name": collection_name},
+            )
+        collection = await _collection(session, collection_name, for_update=True)
+        await _bind_model(session, collection, model)
+        if person_id is not None:
+            person = await _person(session, collection, person_id)
+        else:
+            assert person_name
+            found = (
+                await session.execute(
+                    select(Person)
+                    .where(Person.collection_id == collection.id, Person.name == person_name)
+                    .order_by(Person.created_at)
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            if found is None:
+                found = Person(id=uuid.uuid4(), collection_id=collection.id, name=person_name, metadata_={})
+                session.add(found)
+                await session.flush()
+            person = found
         face = Face(
             id=uuid.uuid4(),
             collection_id=collection.id,
@@ -147,62 +378,32 @@ async def enroll(session: AsyncSession, collection_name: str, model: ModelRef, n
         return _stored(face, person.name, collection, with_image=False)
 
 
-async def match(
-    session: AsyncSession, collection_name: str, model: ModelRef, embedding: list[float], top_k: int
-) -> list[Candidate]:
-    """Best face of each person, most similar first (exact cosine search)."""
+async def get_face(session: AsyncSession, collection_name: str, face_id: uuid.UUID, with_image: bool) -> StoredFace:
     async with session.begin():
-        collection = (
-            await session.execute(select(Collection).where(Collection.name == collection_name))
-        ).scalar_one_or_none()
-        if collection is None:
-            return []
-        if collection.model_version != model.version:
-            has_faces = await session.scalar(
-                select(func.count()).select_from(Face).where(Face.collection_id == collection.id)
+        collection = await _collection(session, collection_name)
+        row = (
+            await session.execute(
+                select(Face, Person.name)
+                .join(Person, Person.id == Face.person_id)
+                .where(Face.id == face_id, Face.collection_id == collection.id)
             )
-            if not has_faces:
-                return []
-            raise _mismatch(collection, model)
-        distance = Face.embedding.cosine_distance(embedding).label("distance")
-        best_per_person = (
-            select(Face.person_id, Face.id.label("face_id"), distance)
-            .where(Face.collection_id == collection.id)
-            .ext(distinct_on(Face.person_id))
-            .order_by(Face.person_id, distance)
-            .subquery()
-        )
-        rows = await session.execute(
-            select(best_per_person.c.face_id, best_per_person.c.person_id, Person.name, best_per_person.c.distance)
-            .join(Person, Person.id == best_per_person.c.person_id)
-            .order_by(best_per_person.c.distance)
-            .limit(top_k)
-        )
-        return [Candidate(face_id, person_id, name, 1.0 - float(dist)) for face_id, person_id, name, dist in rows]
-
-
-def _encode_token(created_at: datetime, face_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{face_id}".encode()).decode()
-
-
-def _decode_token(token: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        created, face_id = base64.urlsafe_b64decode(token.encode()).decode().split("|")
-        return datetime.fromisoformat(created), uuid.UUID(face_id)
-    except ValueError as exc:
-        raise InvalidArgument("The page token is not valid.") from exc
+        ).one_or_none()
+        if row is None:
+            raise FaceNotFound(f"No face {face_id} in collection '{collection_name}'.", face_id=str(face_id))
+        return _stored(row[0], row[1], collection, with_image)
 
 
 async def list_faces(
-    session: AsyncSession, collection_name: str, page_size: int, page_token: str, with_images: bool
-) -> tuple[list[StoredFace], str]:
-    """One page, oldest first, with the token of the next page ('' after the last)."""
+    session: AsyncSession,
+    collection_name: str,
+    page_size: int,
+    token: str,
+    with_images: bool,
+    person_id: uuid.UUID | None = None,
+) -> Page[StoredFace]:
+    """One page, oldest first."""
     async with session.begin():
-        collection = (
-            await session.execute(select(Collection).where(Collection.name == collection_name))
-        ).scalar_one_or_none()
-        if collection is None:
-            return [], ""
+        collection = await _collection(session, collection_name)
         query = (
             select(Face, Person.name)
             .join(Person, Person.id == Face.person_id)
@@ -210,20 +411,149 @@ async def list_faces(
             .order_by(Face.created_at, Face.id)
             .limit(page_size + 1)
         )
-        if page_token:
-            query = query.where(tuple_(Face.created_at, Face.id) > tuple_(*_decode_token(page_token)))
+        if person_id is not None:
+            await _person(session, collection, person_id)
+            query = query.where(Face.person_id == person_id)
+        if token:
+            query = query.where(tuple_(Face.created_at, Face.id) > tuple_(*decode_token(token)))
         rows = (await session.execute(query)).all()
         faces = [_stored(face, name, collection, with_images) for face, name in rows[:page_size]]
         more = len(rows) > page_size
-        return faces, _encode_token(faces[-1].created_at, faces[-1].face_id) if more else ""
+        return Page(faces, encode_token(faces[-1].created_at, faces[-1].face_id) if more else "")
 
 
 async def delete_face(session: AsyncSession, collection_name: str, face_id: uuid.UUID) -> None:
     """Delete the face's row, its embedding and images with it. The person stays."""
     async with session.begin():
-        collection_id = select(Collection.id).where(Collection.name == collection_name).scalar_subquery()
-        person_id = await session.scalar(
-            delete(Face).where(Face.id == face_id, Face.collection_id == collection_id).returning(Face.person_id)
+        collection = await _collection(session, collection_name)
+        deleted = await session.scalar(
+            delete(Face).where(Face.id == face_id, Face.collection_id == collection.id).returning(Face.id)
         )
-        if person_id is None:
-            raise FaceNotFound(f"No face with id {face_id}.", face_id=str(face_id))
+        if deleted is None:
+            raise FaceNotFound(f"No face {face_id} in collection '{collection_name}'.", face_id=str(face_id))
+
+
+async def delete_faces(
+    session: AsyncSession, collection_name: str, face_ids: Sequence[uuid.UUID]
+) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """(deleted, not found), each in request order."""
+    async with session.begin():
+        collection = await _collection(session, collection_name)
+        deleted = set(
+            (
+                await session.scalars(
+                    delete(Face).where(Face.id.in_(face_ids), Face.collection_id == collection.id).returning(Face.id)
+                )
+            ).all()
+        )
+        return [f for f in face_ids if f in deleted], [f for f in face_ids if f not in deleted]
+
+
+# -- matching ------------------------------------------------------------------
+
+
+async def match(
+    session: AsyncSession,
+    collection_name: str,
+    model: ModelRef,
+    embedding: list[float],
+    top_k: int,
+    person_id: uuid.UUID | None = None,
+) -> list[Candidate]:
+    """Best face of each person, most similar first (exact cosine search)."""
+    async with session.begin():
+        collection = await _collection(session, collection_name)
+        if person_id is not None:
+            await _person(session, collection, person_id)
+        if not await _check_model_for_read(session, collection, model):
+            return []
+        distance = Face.embedding.cosine_distance(embedding).label("distance")
+        scope = select(Face.person_id, Face.id.label("face_id"), distance).where(Face.collection_id == collection.id)
+        if person_id is not None:
+            scope = scope.where(Face.person_id == person_id)
+        best_per_person = scope.ext(distinct_on(Face.person_id)).order_by(Face.person_id, distance).subquery()
+        rows = await session.execute(
+            select(best_per_person.c.face_id, best_per_person.c.person_id, Person.name, best_per_person.c.distance)
+            .join(Person, Person.id == best_per_person.c.person_id)
+            .order_by(best_per_person.c.distance)
+            .limit(top_k)
+        )
+        return [Candidate(face_id, pid, name, 1.0 - float(dist)) for face_id, pid, name, dist in rows]
+
+
+# -- re-embedding --------------------------------------------------------------
+
+
+async def list_aligned_crops(
+    session: AsyncSession, collection_name: str, page_size: int, token: str, unstaged_for_version: str
+) -> Page[AlignedCrop]:
+    async with session.begin():
+        collection = await _collection(session, collection_name)
+        query = (
+            select(Face.id, Face.created_at, Face.aligned_pixels, Face.aligned_width, Face.aligned_height)
+            .where(Face.collection_id == collection.id)
+            .order_by(Face.created_at, Face.id)
+            .limit(page_size + 1)
+        )
+        if unstaged_for_version:
+            query = query.where(
+                (Face.pending_model_version.is_(None)) | (Face.pending_model_version != unstaged_for_version)
+            )
+        if token:
+            query = query.where(tuple_(Face.created_at, Face.id) > tuple_(*decode_token(token)))
+        rows = (await session.execute(query)).all()
+        crops = [AlignedCrop(r.id, r.aligned_pixels, r.aligned_width, r.aligned_height) for r in rows[:page_size]]
+        last = rows[page_size - 1] if len(rows) > page_size else None
+        return Page(crops, encode_token(last.created_at, last.id) if last else "")
+
+
+async def stage_embeddings(
+    session: AsyncSession, collection_name: str, model: ModelRef, vectors: Sequence[tuple[uuid.UUID, list[float]]]
+) -> int:
+    async with session.begin():
+        collection = await _collection(session, collection_name)
+        staged = 0
+        for face_id, embedding in vectors:
+            result = await session.execute(
+                update(Face)
+                .where(Face.id == face_id, Face.collection_id == collection.id)
+                .values(pending_embedding=embedding, pending_model_version=model.version)
+            )
+            staged += result.rowcount  # type: ignore[attr-defined]
+        return staged
+
+
+async def commit_reembedding(session: AsyncSession, collection_name: str, model: ModelRef) -> CollectionInfo:
+    """Swap every face to its staged vector of `model` and bind the collection to it, all at once."""
+    async with session.begin():
+        collection = await _collection(session, collection_name, for_update=True)
+        missing = await session.scalar(
+            select(func.count())
+            .select_from(Face)
+            .where(
+                Face.collection_id == collection.id,
+                (Face.pending_model_version.is_(None)) | (Face.pending_model_version != model.version),
+            )
+        )
+        if missing:
+            raise ReembeddingIncomplete(
+                f"{missing} faces of '{collection_name}' have no staged {model.name} embedding yet.",
+                missing=str(missing),
+            )
+        await session.execute(
+            update(Face)
+            .where(Face.collection_id == collection.id)
+            .values(
+                embedding=Face.pending_embedding,
+                model_version=model.version,
+                pending_embedding=None,
+                pending_model_version=None,
+            )
+        )
+        collection.model_name, collection.model_version, collection.dimension = (
+            model.name,
+            model.version,
+            model.dimension,
+        )
+        await session.flush()
+        return await _collection_info(session, collection)

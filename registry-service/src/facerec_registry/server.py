@@ -5,11 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import re
-import uuid
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -17,59 +14,17 @@ from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
 from facerec_common.errors import InvalidArgument
 from facerec_common.server import Context, new_server, set_serving, translate_errors
-from facerec_registry import repository
+from facerec_registry import convert, repository
 from facerec_registry.migrate import upgrade_to_head
-from facerec_registry.repository import ModelRef, NewFace, StoredFace
+from facerec_registry.repository import NewFace
 from facerec_registry.settings import RegistrySettings
 from facerec_registry.thresholds import ThresholdPolicy
 
 log = logging.getLogger(__name__)
 
 SERVICE_NAME = registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name
-COLLECTION_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-MAX_PERSON_NAME = 255
 MAX_TOP_K = 100
-
-
-def _collection(name: str) -> str:
-    if not COLLECTION_NAME.fullmatch(name):
-        raise InvalidArgument("Collection names are 1-64 characters of A-Z a-z 0-9 _ . -", collection=name)
-    return name
-
-
-def _model(info: types_pb2.ModelInfo, embedding: list[float]) -> ModelRef:
-    if not info.name or not info.version or not info.dimension:
-        raise InvalidArgument("The embedding's model (name, version, dimension) is required.")
-    if len(embedding) != info.dimension:
-        raise InvalidArgument(f"The embedding has {len(embedding)} values; model {info.name} makes {info.dimension}.")
-    norm = math.sqrt(sum(v * v for v in embedding))
-    if not math.isfinite(norm) or abs(norm - 1.0) > 1e-3:
-        raise InvalidArgument("The embedding must be L2-normalised.")
-    return ModelRef(info.name, info.version, info.dimension)
-
-
-def _face_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise InvalidArgument(f"'{value}' is not a face id (a UUID).", face_id=value) from exc
-
-
-def _record(face: StoredFace) -> registry_pb2.FaceRecord:
-    created = Timestamp()
-    created.FromDatetime(face.created_at)
-    x, y, w, h = face.box
-    return registry_pb2.FaceRecord(
-        face_id=str(face.face_id),
-        person_id=str(face.person_id),
-        person_name=face.person_name,
-        collection=face.collection,
-        model=types_pb2.ModelInfo(name=face.model.name, version=face.model.version, dimension=face.model.dimension),
-        box=types_pb2.Box(x=x, y=y, width=w, height=h),
-        detection_score=face.detection_score,
-        created_at=created,
-        display_image=face.display_image,
-    )
+MAX_BULK = 1000
 
 
 class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
@@ -78,22 +33,116 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self._settings = settings
         self._thresholds = ThresholdPolicy(settings.match_threshold, settings.fallback_threshold)
 
+    def _page_size(self, asked: int) -> int:
+        return min(asked or self._settings.page_size_default, self._settings.page_size_max)
+
+    # -- collections
+
+    @translate_errors
+    async def CreateCollection(
+        self, request: registry_pb2.CreateCollectionRequest, context: Context
+    ) -> registry_pb2.Collection:
+        name = convert.collection_name(request.name)
+        async with self._sessions() as session:
+            return convert.collection(await repository.create_collection(session, name))
+
+    @translate_errors
+    async def GetCollection(
+        self, request: registry_pb2.GetCollectionRequest, context: Context
+    ) -> registry_pb2.Collection:
+        name = convert.collection_name(request.name)
+        async with self._sessions() as session:
+            return convert.collection(await repository.get_collection(session, name))
+
+    @translate_errors
+    async def ListCollections(
+        self, request: registry_pb2.ListCollectionsRequest, context: Context
+    ) -> registry_pb2.ListCollectionsResponse:
+        async with self._sessions() as session:
+            page = await repository.list_collections(session, self._page_size(request.page_size), request.page_token)
+        return registry_pb2.ListCollectionsResponse(
+            collections=[convert.collection(c) for c in page.items], next_page_token=page.next_token
+        )
+
+    @translate_errors
+    async def DeleteCollection(
+        self, request: registry_pb2.DeleteCollectionRequest, context: Context
+    ) -> registry_pb2.DeleteCollectionResponse:
+        name = convert.collection_name(request.name)
+        async with self._sessions() as session:
+            await repository.delete_collection(session, name)
+        return registry_pb2.DeleteCollectionResponse()
+
+    # -- people
+
+    @translate_errors
+    async def CreatePerson(self, request: registry_pb2.CreatePersonRequest, context: Context) -> registry_pb2.Person:
+        collection = convert.collection_name(request.collection)
+        name = convert.person_name(request.name)
+        external_id = convert.external_id(request.external_id) or None
+        metadata = convert.metadata(request.metadata)
+        async with self._sessions() as session:
+            return convert.person(await repository.create_person(session, collection, name, external_id, metadata))
+
+    @translate_errors
+    async def GetPerson(self, request: registry_pb2.GetPersonRequest, context: Context) -> registry_pb2.Person:
+        collection = convert.collection_name(request.collection)
+        person_id = convert.uuid_arg(request.person_id, "person id")
+        async with self._sessions() as session:
+            return convert.person(await repository.get_person(session, collection, person_id))
+
+    @translate_errors
+    async def ListPeople(
+        self, request: registry_pb2.ListPeopleRequest, context: Context
+    ) -> registry_pb2.ListPeopleResponse:
+        collection = convert.collection_name(request.collection)
+        async with self._sessions() as session:
+            page = await repository.list_people(
+                session, collection, self._page_size(request.page_size), request.page_token
+            )
+        return registry_pb2.ListPeopleResponse(
+            people=[convert.person(p) for p in page.items], next_page_token=page.next_token
+        )
+
+    @translate_errors
+    async def UpdatePerson(self, request: registry_pb2.UpdatePersonRequest, context: Context) -> registry_pb2.Person:
+        collection = convert.collection_name(request.collection)
+        person_id = convert.uuid_arg(request.person_id, "person id")
+        name = convert.person_name(request.name) if request.HasField("name") else None
+        external_id = convert.external_id(request.external_id) if request.HasField("external_id") else None
+        metadata = convert.metadata(request.metadata) if request.HasField("metadata") else None
+        async with self._sessions() as session:
+            updated = await repository.update_person(
+                session, collection, person_id, name, external_id, metadata, request.replace_metadata
+            )
+        return convert.person(updated)
+
+    @translate_errors
+    async def DeletePerson(
+        self, request: registry_pb2.DeletePersonRequest, context: Context
+    ) -> registry_pb2.DeletePersonResponse:
+        collection = convert.collection_name(request.collection)
+        person_id = convert.uuid_arg(request.person_id, "person id")
+        async with self._sessions() as session:
+            await repository.delete_person(session, collection, person_id)
+        return registry_pb2.DeletePersonResponse()
+
+    # -- faces
+
     @translate_errors
     async def EnrollFace(
         self, request: registry_pb2.EnrollFaceRequest, context: Context
     ) -> registry_pb2.EnrollFaceResponse:
-        collection = _collection(request.collection)
+        collection = convert.collection_name(request.collection)
         embedding = list(request.embedding)
-        model = _model(request.model, embedding)
-        name = request.person_name.strip()
-        if not name or len(name) > MAX_PERSON_NAME:
-            raise InvalidArgument(f"A person's name must be 1-{MAX_PERSON_NAME} characters.")
+        model = convert.model(request.model, embedding)
+        person_id = convert.uuid_arg(request.person_id, "person id") if request.person_id else None
+        name = None if person_id else convert.person_name(request.person_name)
         aligned = request.aligned
-        if len(aligned.pixels) != aligned.width * aligned.height * 3 or not aligned.pixels:
+        if not aligned.pixels or len(aligned.pixels) != aligned.width * aligned.height * 3:
             raise InvalidArgument("The aligned crop is missing or malformed.")
         box = request.box
         new = NewFace(
-            person_name=name,
             embedding=embedding,
             box=(box.x, box.y, box.width, box.height),
             detection_score=request.detection_score,
@@ -103,20 +152,78 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             aligned_height=aligned.height,
         )
         async with self._sessions() as session:
-            stored = await repository.enroll(session, collection, model, new)
-        return registry_pb2.EnrollFaceResponse(face=_record(stored))
+            stored = await repository.enroll(session, collection, model, new, person_id=person_id, person_name=name)
+        return registry_pb2.EnrollFaceResponse(face=convert.face_record(stored))
+
+    @translate_errors
+    async def GetFace(self, request: registry_pb2.GetFaceRequest, context: Context) -> registry_pb2.FaceRecord:
+        collection = convert.collection_name(request.collection)
+        face_id = convert.uuid_arg(request.face_id, "face id")
+        async with self._sessions() as session:
+            return convert.face_record(await repository.get_face(session, collection, face_id, request.include_image))
+
+    @translate_errors
+    async def ListFaces(
+        self, request: registry_pb2.ListFacesRequest, context: Context
+    ) -> registry_pb2.ListFacesResponse:
+        collection = convert.collection_name(request.collection)
+        person_id = convert.uuid_arg(request.person_id, "person id") if request.person_id else None
+        async with self._sessions() as session:
+            page = await repository.list_faces(
+                session,
+                collection,
+                self._page_size(request.page_size),
+                request.page_token,
+                request.include_images,
+                person_id=person_id,
+            )
+        return registry_pb2.ListFacesResponse(
+            faces=[convert.face_record(f) for f in page.items], next_page_token=page.next_token
+        )
+
+    @translate_errors
+    async def DeleteFace(
+        self, request: registry_pb2.DeleteFaceRequest, context: Context
+    ) -> registry_pb2.DeleteFaceResponse:
+        collection = convert.collection_name(request.collection)
+        face_id = convert.uuid_arg(request.face_id, "face id")
+        async with self._sessions() as session:
+            await repository.delete_face(session, collection, face_id)
+        return registry_pb2.DeleteFaceResponse()
+
+    @translate_errors
+    async def DeleteFaces(
+        self, request: registry_pb2.DeleteFacesRequest, context: Context
+    ) -> registry_pb2.DeleteFacesResponse:
+        collection = convert.collection_name(request.collection)
+        if len(request.face_ids) > MAX_BULK:
+            raise InvalidArgument(f"At most {MAX_BULK} face ids per call.")
+        wellformed, malformed = [], []
+        for raw in request.face_ids:
+            try:
+                wellformed.append(convert.uuid_arg(raw, "face id"))
+            except InvalidArgument:
+                malformed.append(raw)
+        async with self._sessions() as session:
+            deleted, missing = await repository.delete_faces(session, collection, wellformed)
+        return registry_pb2.DeleteFacesResponse(
+            deleted=[str(f) for f in deleted], not_found=[str(f) for f in missing] + malformed
+        )
+
+    # -- matching
 
     @translate_errors
     async def MatchFace(
         self, request: registry_pb2.MatchFaceRequest, context: Context
     ) -> registry_pb2.MatchFaceResponse:
-        collection = _collection(request.collection)
+        collection = convert.collection_name(request.collection)
         embedding = list(request.embedding)
-        model = _model(request.model, embedding)
+        model = convert.model(request.model, embedding)
+        person_id = convert.uuid_arg(request.person_id, "person id") if request.person_id else None
         top_k = min(request.top_k or 1, MAX_TOP_K)
         threshold = request.threshold if request.HasField("threshold") else self._thresholds.for_model(model.version)
         async with self._sessions() as session:
-            found = await repository.match(session, collection, model, embedding, top_k)
+            found = await repository.match(session, collection, model, embedding, top_k, person_id=person_id)
         return registry_pb2.MatchFaceResponse(
             candidates=[
                 registry_pb2.Candidate(
@@ -132,26 +239,71 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         )
 
     @translate_errors
-    async def ListFaces(
-        self, request: registry_pb2.ListFacesRequest, context: Context
-    ) -> registry_pb2.ListFacesResponse:
-        collection = _collection(request.collection)
-        page_size = min(request.page_size or self._settings.page_size_default, self._settings.page_size_max)
-        async with self._sessions() as session:
-            faces, token = await repository.list_faces(
-                session, collection, page_size, request.page_token, request.include_images
-            )
-        return registry_pb2.ListFacesResponse(faces=[_record(f) for f in faces], next_page_token=token)
+    async def CompareEmbeddings(
+        self, request: registry_pb2.CompareEmbeddingsRequest, context: Context
+    ) -> registry_pb2.CompareEmbeddingsResponse:
+        a, b = list(request.embedding_a), list(request.embedding_b)
+        model = convert.model(request.model, a)
+        convert.model(request.model, b)
+        similarity = math.fsum(x * y for x, y in zip(a, b, strict=True))
+        threshold = request.threshold if request.HasField("threshold") else self._thresholds.for_model(model.version)
+        return registry_pb2.CompareEmbeddingsResponse(
+            similarity=similarity, match=similarity >= threshold, threshold=threshold
+        )
+
+    # -- re-embedding
 
     @translate_errors
-    async def DeleteFace(
-        self, request: registry_pb2.DeleteFaceRequest, context: Context
-    ) -> registry_pb2.DeleteFaceResponse:
-        collection = _collection(request.collection)
-        face_id = _face_id(request.face_id)
+    async def ListAlignedCrops(
+        self, request: registry_pb2.ListAlignedCropsRequest, context: Context
+    ) -> registry_pb2.ListAlignedCropsResponse:
+        collection = convert.collection_name(request.collection)
         async with self._sessions() as session:
-            await repository.delete_face(session, collection, face_id)
-        return registry_pb2.DeleteFaceResponse()
+            page = await repository.list_aligned_crops(
+                session,
+                collection,
+                self._page_size(request.page_size),
+                request.page_token,
+                request.unstaged_for_version,
+            )
+        return registry_pb2.ListAlignedCropsResponse(
+            crops=[
+                registry_pb2.AlignedCrop(
+                    face_id=str(c.face_id),
+                    aligned=types_pb2.RgbImage(width=c.width, height=c.height, pixels=c.pixels),
+                )
+                for c in page.items
+            ],
+            next_page_token=page.next_token,
+        )
+
+    @translate_errors
+    async def StageEmbeddings(
+        self, request: registry_pb2.StageEmbeddingsRequest, context: Context
+    ) -> registry_pb2.StageEmbeddingsResponse:
+        collection = convert.collection_name(request.collection)
+        vectors = []
+        for item in request.embeddings:
+            embedding = list(item.embedding)
+            model = convert.model(request.model, embedding)
+            vectors.append((convert.uuid_arg(item.face_id, "face id"), embedding))
+        if not vectors:
+            return registry_pb2.StageEmbeddingsResponse(staged=0)
+        async with self._sessions() as session:
+            staged = await repository.stage_embeddings(session, collection, model, vectors)
+        return registry_pb2.StageEmbeddingsResponse(staged=staged)
+
+    @translate_errors
+    async def CommitReembedding(
+        self, request: registry_pb2.CommitReembeddingRequest, context: Context
+    ) -> registry_pb2.Collection:
+        collection = convert.collection_name(request.collection)
+        info = request.model
+        if not info.name or not info.version or not info.dimension:
+            raise InvalidArgument("The new model (name, version, dimension) is required.")
+        model = repository.ModelRef(info.name, info.version, info.dimension)
+        async with self._sessions() as session:
+            return convert.collection(await repository.commit_reembedding(session, collection, model))
 
 
 async def create_server(

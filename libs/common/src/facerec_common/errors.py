@@ -68,10 +68,53 @@ class ModelMismatch(FacerecError):
     default_message = "The embedding was made by another model than the collection's."
 
 
-class FaceNotFound(FacerecError):
-    code = "FACE_NOT_FOUND"
+class NotFound(FacerecError):
+    code = "NOT_FOUND"
     grpc_status = grpc.StatusCode.NOT_FOUND
+    default_message = "Not found."
+
+
+class FaceNotFound(NotFound):
+    code = "FACE_NOT_FOUND"
     default_message = "No face has this id."
+
+
+class PersonNotFound(NotFound):
+    code = "PERSON_NOT_FOUND"
+    default_message = "No person has this id in this collection."
+
+
+class CollectionNotFound(NotFound):
+    code = "COLLECTION_NOT_FOUND"
+    default_message = "No collection has this name."
+
+
+class AlreadyExists(FacerecError):
+    code = "ALREADY_EXISTS"
+    grpc_status = grpc.StatusCode.ALREADY_EXISTS
+    default_message = "It exists already."
+
+
+class CollectionExists(AlreadyExists):
+    code = "COLLECTION_EXISTS"
+    default_message = "A collection with this name exists already."
+
+
+class ExternalIdTaken(AlreadyExists):
+    code = "EXTERNAL_ID_TAKEN"
+    default_message = "Another person in this collection has this external_id."
+
+
+class ReembeddingIncomplete(FacerecError):
+    code = "REEMBEDDING_INCOMPLETE"
+    grpc_status = grpc.StatusCode.FAILED_PRECONDITION
+    default_message = "Some faces have no embedding of the new model yet."
+
+
+class MultipleFaces(FacerecError):
+    code = "MULTIPLE_FACES"
+    grpc_status = grpc.StatusCode.FAILED_PRECONDITION
+    default_message = "The photo holds several faces; choose one with face_index or select=largest."
 
 
 class ServiceUnavailable(FacerecError):

@@ -22,37 +22,92 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from facerec.common.v1 import types_pb2 as facerec_dot_common_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"facerec/registry/v1/registry.proto\x12\x13\x66\x61\x63\x65rec.registry.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1d\x66\x61\x63\x65rec/common/v1/types.proto\"\x8b\x02\n\nFaceRecord\x12\x0f\n\x07\x66\x61\x63\x65_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x13\n\x0bperson_name\x18\x03 \x01(\t\x12\x12\n\ncollection\x18\x04 \x01(\t\x12+\n\x05model\x18\x05 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo\x12#\n\x03\x62ox\x18\x06 \x01(\x0b\x32\x16.facerec.common.v1.Box\x12\x17\n\x0f\x64\x65tection_score\x18\x07 \x01(\x02\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rdisplay_image\x18\t \x01(\x0c\"\xff\x01\n\x11\x45nrollFaceRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x13\n\x0bperson_name\x18\x02 \x01(\t\x12\x11\n\tembedding\x18\x03 \x03(\x02\x12+\n\x05model\x18\x04 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo\x12#\n\x03\x62ox\x18\x05 \x01(\x0b\x32\x16.facerec.common.v1.Box\x12\x17\n\x0f\x64\x65tection_score\x18\x06 \x01(\x02\x12\x15\n\rdisplay_image\x18\x07 \x01(\x0c\x12,\n\x07\x61ligned\x18\x08 \x01(\x0b\x32\x1b.facerec.common.v1.RgbImage\"C\n\x12\x45nrollFaceResponse\x12-\n\x04\x66\x61\x63\x65\x18\x01 \x01(\x0b\x32\x1f.facerec.registry.v1.FaceRecord\"\x9b\x01\n\x10MatchFaceRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tembedding\x18\x02 \x03(\x02\x12+\n\x05model\x18\x03 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo\x12\r\n\x05top_k\x18\x04 \x01(\r\x12\x16\n\tthreshold\x18\x05 \x01(\x02H\x00\x88\x01\x01\x42\x0c\n\n_threshold\"X\n\tCandidate\x12\x0f\n\x07\x66\x61\x63\x65_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x13\n\x0bperson_name\x18\x03 \x01(\t\x12\x12\n\nsimilarity\x18\x04 \x01(\x02\"i\n\x11MatchFaceResponse\x12\x32\n\ncandidates\x18\x01 \x03(\x0b\x32\x1e.facerec.registry.v1.Candidate\x12\r\n\x05match\x18\x02 \x01(\x08\x12\x11\n\tthreshold\x18\x03 \x01(\x02\"e\n\x10ListFacesRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\r\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x16\n\x0einclude_images\x18\x04 \x01(\x08\"\\\n\x11ListFacesResponse\x12.\n\x05\x66\x61\x63\x65s\x18\x01 \x03(\x0b\x32\x1f.facerec.registry.v1.FaceRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"8\n\x11\x44\x65leteFaceRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x0f\n\x07\x66\x61\x63\x65_id\x18\x02 \x01(\t\"\x14\n\x12\x44\x65leteFaceResponse2\x87\x03\n\x0fRegistryService\x12]\n\nEnrollFace\x12&.facerec.registry.v1.EnrollFaceRequest\x1a\'.facerec.registry.v1.EnrollFaceResponse\x12Z\n\tMatchFace\x12%.facerec.registry.v1.MatchFaceRequest\x1a&.facerec.registry.v1.MatchFaceResponse\x12Z\n\tListFaces\x12%.facerec.registry.v1.ListFacesRequest\x1a&.facerec.registry.v1.ListFacesResponse\x12]\n\nDeleteFace\x12&.facerec.registry.v1.DeleteFaceRequest\x1a\'.facerec.registry.v1.DeleteFaceResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"facerec/registry/v1/registry.proto\x12\x13\x66\x61\x63\x65rec.registry.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1d\x66\x61\x63\x65rec/common/v1/types.proto\"\xa1\x01\n\nCollection\x12\x0c\n\x04name\x18\x01 \x01(\t\x12+\n\x05model\x18\x02 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo\x12\x14\n\x0cpeople_count\x18\x03 \x01(\x04\x12\x12\n\nface_count\x18\x04 \x01(\x04\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\'\n\x17\x43reateCollectionRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"$\n\x14GetCollectionRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"?\n\x16ListCollectionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\r\x12\x12\n\npage_token\x18\x02 \x01(\t\"h\n\x17ListCollectionsResponse\x12\x34\n\x0b\x63ollections\x18\x01 \x03(\x0b\x32\x1f.facerec.registry.v1.Collection\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\'\n\x17\x44\x65leteCollectionRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x1a\n\x18\x44\x65leteCollectionResponse\"\xc1\x01\n\x06Person\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x12\n\ncollection\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x04 \x01(\t\x12)\n\x08metadata\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x12\n\nface_count\x18\x06 \x01(\x04\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"w\n\x13\x43reatePersonRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x03 \x01(\t\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"9\n\x10GetPersonRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\"N\n\x11ListPeopleRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\r\x12\x12\n\npage_token\x18\x03 \x01(\t\"Z\n\x12ListPeopleResponse\x12+\n\x06people\x18\x01 \x03(\x0b\x32\x1b.facerec.registry.v1.Person\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xc7\x01\n\x13UpdatePersonRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x11\n\x04name\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0b\x65xternal_id\x18\x04 \x01(\tH\x01\x88\x01\x01\x12)\n\x08metadata\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x18\n\x10replace_metadata\x18\x06 \x01(\x08\x42\x07\n\x05_nameB\x0e\n\x0c_external_id\"<\n\x13\x44\x65letePersonRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\"\x16\n\x14\x44\x65letePersonResponse\"\x8b\x02\n\nFaceRecord\x12\x0f\n\x07\x66\x61\x63\x65_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x13\n\x0bperson_name\x18\x03 \x01(\t\x12\x12\n\ncollection\x18\x04 \x01(\t\x12+\n\x05model\x18\x05 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo\x12#\n\x03\x62ox\x18\x06 \x01(\x0b\x32\x16.facerec.common.v1.Box\x12\x17\n\x0f\x64\x65tection_score\x18\x07 \x01(\x02\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rdisplay_image\x18\t \x01(\x0c\"\x92\x02\n\x11\x45nrollFaceRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x13\n\x0bperson_name\x18\x02 \x01(\t\x12\x11\n\tembedding\x18\x03 \x03(\x02\x12+\n\x05model\x18\x04 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo\x12#\n\x03\x62ox\x18\x05 \x01(\x0b\x32\x16.facerec.common.v1.Box\x12\x17\n\x0f\x64\x65tection_score\x18\x06 \x01(\x02\x12\x15\n\rdisplay_image\x18\x07 \x01(\x0c\x12,\n\x07\x61ligned\x18\x08 \x01(\x0b\x32\x1b.facerec.common.v1.RgbImage\x12\x11\n\tperson_id\x18\t \x01(\t\"C\n\x12\x45nrollFaceResponse\x12-\n\x04\x66\x61\x63\x65\x18\x01 \x01(\x0b\x32\x1f.facerec.registry.v1.FaceRecord\"\xae\x01\n\x10MatchFaceRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tembedding\x18\x02 \x03(\x02\x12+\n\x05model\x18\x03 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo\x12\r\n\x05top_k\x18\x04 \x01(\r\x12\x16\n\tthreshold\x18\x05 \x01(\x02H\x00\x88\x01\x01\x12\x11\n\tperson_id\x18\x06 \x01(\tB\x0c\n\n_threshold\"X\n\tCandidate\x12\x0f\n\x07\x66\x61\x63\x65_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x13\n\x0bperson_name\x18\x03 \x01(\t\x12\x12\n\nsimilarity\x18\x04 \x01(\x02\"i\n\x11MatchFaceResponse\x12\x32\n\ncandidates\x18\x01 \x03(\x0b\x32\x1e.facerec.registry.v1.Candidate\x12\r\n\x05match\x18\x02 \x01(\x08\x12\x11\n\tthreshold\x18\x03 \x01(\x02\"x\n\x10ListFacesRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\r\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x16\n\x0einclude_images\x18\x04 \x01(\x08\x12\x11\n\tperson_id\x18\x05 \x01(\t\"\\\n\x11ListFacesResponse\x12.\n\x05\x66\x61\x63\x65s\x18\x01 \x03(\x0b\x32\x1f.facerec.registry.v1.FaceRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"8\n\x11\x44\x65leteFaceRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x0f\n\x07\x66\x61\x63\x65_id\x18\x02 \x01(\t\"\x14\n\x12\x44\x65leteFaceResponse\"L\n\x0eGetFaceRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x0f\n\x07\x66\x61\x63\x65_id\x18\x02 \x01(\t\x12\x15\n\rinclude_image\x18\x03 \x01(\x08\":\n\x12\x44\x65leteFacesRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x10\n\x08\x66\x61\x63\x65_ids\x18\x02 \x03(\t\"9\n\x13\x44\x65leteFacesResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x03(\t\x12\x11\n\tnot_found\x18\x02 \x03(\t\"\x97\x01\n\x18\x43ompareEmbeddingsRequest\x12\x13\n\x0b\x65mbedding_a\x18\x01 \x03(\x02\x12\x13\n\x0b\x65mbedding_b\x18\x02 \x03(\x02\x12+\n\x05model\x18\x03 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo\x12\x16\n\tthreshold\x18\x04 \x01(\x02H\x00\x88\x01\x01\x42\x0c\n\n_threshold\"Q\n\x19\x43ompareEmbeddingsResponse\x12\x12\n\nsimilarity\x18\x01 \x01(\x02\x12\r\n\x05match\x18\x02 \x01(\x08\x12\x11\n\tthreshold\x18\x03 \x01(\x02\"r\n\x17ListAlignedCropsRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\r\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x1c\n\x14unstaged_for_version\x18\x04 \x01(\t\"L\n\x0b\x41lignedCrop\x12\x0f\n\x07\x66\x61\x63\x65_id\x18\x01 \x01(\t\x12,\n\x07\x61ligned\x18\x02 \x01(\x0b\x32\x1b.facerec.common.v1.RgbImage\"d\n\x18ListAlignedCropsResponse\x12/\n\x05\x63rops\x18\x01 \x03(\x0b\x32 .facerec.registry.v1.AlignedCrop\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"5\n\x0fStagedEmbedding\x12\x0f\n\x07\x66\x61\x63\x65_id\x18\x01 \x01(\t\x12\x11\n\tembedding\x18\x02 \x03(\x02\"\x93\x01\n\x16StageEmbeddingsRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12+\n\x05model\x18\x02 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo\x12\x38\n\nembeddings\x18\x03 \x03(\x0b\x32$.facerec.registry.v1.StagedEmbedding\")\n\x17StageEmbeddingsResponse\x12\x0e\n\x06staged\x18\x01 \x01(\r\"[\n\x18\x43ommitReembeddingRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12+\n\x05model\x18\x02 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo2\xd4\x0e\n\x0fRegistryService\x12\x61\n\x10\x43reateCollection\x12,.facerec.registry.v1.CreateCollectionRequest\x1a\x1f.facerec.registry.v1.Collection\x12[\n\rGetCollection\x12).facerec.registry.v1.GetCollectionRequest\x1a\x1f.facerec.registry.v1.Collection\x12l\n\x0fListCollections\x12+.facerec.registry.v1.ListCollectionsRequest\x1a,.facerec.registry.v1.ListCollectionsResponse\x12o\n\x10\x44\x65leteCollection\x12,.facerec.registry.v1.DeleteCollectionRequest\x1a-.facerec.registry.v1.DeleteCollectionResponse\x12U\n\x0c\x43reatePerson\x12(.facerec.registry.v1.CreatePersonRequest\x1a\x1b.facerec.registry.v1.Person\x12O\n\tGetPerson\x12%.facerec.registry.v1.GetPersonRequest\x1a\x1b.facerec.registry.v1.Person\x12]\n\nListPeople\x12&.facerec.registry.v1.ListPeopleRequest\x1a\'.facerec.registry.v1.ListPeopleResponse\x12U\n\x0cUpdatePerson\x12(.facerec.registry.v1.UpdatePersonRequest\x1a\x1b.facerec.registry.v1.Person\x12\x63\n\x0c\x44\x65letePerson\x12(.facerec.registry.v1.DeletePersonRequest\x1a).facerec.registry.v1.DeletePersonResponse\x12]\n\nEnrollFace\x12&.facerec.registry.v1.EnrollFaceRequest\x1a\'.facerec.registry.v1.EnrollFaceResponse\x12O\n\x07GetFace\x12#.facerec.registry.v1.GetFaceRequest\x1a\x1f.facerec.registry.v1.FaceRecord\x12Z\n\tListFaces\x12%.facerec.registry.v1.ListFacesRequest\x1a&.facerec.registry.v1.ListFacesResponse\x12]\n\nDeleteFace\x12&.facerec.registry.v1.DeleteFaceRequest\x1a\'.facerec.registry.v1.DeleteFaceResponse\x12`\n\x0b\x44\x65leteFaces\x12\'.facerec.registry.v1.DeleteFacesRequest\x1a(.facerec.registry.v1.DeleteFacesResponse\x12Z\n\tMatchFace\x12%.facerec.registry.v1.MatchFaceRequest\x1a&.facerec.registry.v1.MatchFaceResponse\x12r\n\x11\x43ompareEmbeddings\x12-.facerec.registry.v1.CompareEmbeddingsRequest\x1a..facerec.registry.v1.CompareEmbeddingsResponse\x12o\n\x10ListAlignedCrops\x12,.facerec.registry.v1.ListAlignedCropsRequest\x1a-.facerec.registry.v1.ListAlignedCropsResponse\x12l\n\x0fStageEmbeddings\x12+.facerec.registry.v1.StageEmbeddingsRequest\x1a,.facerec.registry.v1.StageEmbeddingsResponse\x12\x63\n\x11\x43ommitReembedding\x12-.facerec.registry.v1.CommitReembeddingRequest\x1a\x1f.facerec.registry.v1.Collectionb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'facerec.registry.v1.registry_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FACERECORD']._serialized_start=124
-  _globals['_FACERECORD']._serialized_end=391
-  _globals['_ENROLLFACEREQUEST']._serialized_start=394
-  _globals['_ENROLLFACEREQUEST']._serialized_end=649
-  _globals['_ENROLLFACERESPONSE']._serialized_start=651
-  _globals['_ENROLLFACERESPONSE']._serialized_end=718
-  _globals['_MATCHFACEREQUEST']._serialized_start=721
-  _globals['_MATCHFACEREQUEST']._serialized_end=876
-  _globals['_CANDIDATE']._serialized_start=878
-  _globals['_CANDIDATE']._serialized_end=966
-  _globals['_MATCHFACERESPONSE']._serialized_start=968
-  _globals['_MATCHFACERESPONSE']._serialized_end=1073
-  _globals['_LISTFACESREQUEST']._serialized_start=1075
-  _globals['_LISTFACESREQUEST']._serialized_end=1176
-  _globals['_LISTFACESRESPONSE']._serialized_start=1178
-  _globals['_LISTFACESRESPONSE']._serialized_end=1270
-  _globals['_DELETEFACEREQUEST']._serialized_start=1272
-  _globals['_DELETEFACEREQUEST']._serialized_end=1328
-  _globals['_DELETEFACERESPONSE']._serialized_start=1330
-  _globals['_DELETEFACERESPONSE']._serialized_end=1350
-  _globals['_REGISTRYSERVICE']._serialized_start=1353
-  _globals['_REGISTRYSERVICE']._serialized_end=1744
+  _globals['_COLLECTION']._serialized_start=154
+  _globals['_COLLECTION']._serialized_end=315
+  _globals['_CREATECOLLECTIONREQUEST']._serialized_start=317
+  _globals['_CREATECOLLECTIONREQUEST']._serialized_end=356
+  _globals['_GETCOLLECTIONREQUEST']._serialized_start=358
+  _globals['_GETCOLLECTIONREQUEST']._serialized_end=394
+  _globals['_LISTCOLLECTIONSREQUEST']._serialized_start=396
+  _globals['_LISTCOLLECTIONSREQUEST']._serialized_end=459
+  _globals['_LISTCOLLECTIONSRESPONSE']._serialized_start=461
+  _globals['_LISTCOLLECTIONSRESPONSE']._serialized_end=565
+  _globals['_DELETECOLLECTIONREQUEST']._serialized_start=567
+  _globals['_DELETECOLLECTIONREQUEST']._serialized_end=606
+  _globals['_DELETECOLLECTIONRESPONSE']._serialized_start=608
+  _globals['_DELETECOLLECTIONRESPONSE']._serialized_end=634
+  _globals['_PERSON']._serialized_start=637
+  _globals['_PERSON']._serialized_end=830
+  _globals['_CREATEPERSONREQUEST']._serialized_start=832
+  _globals['_CREATEPERSONREQUEST']._serialized_end=951
+  _globals['_GETPERSONREQUEST']._serialized_start=953
+  _globals['_GETPERSONREQUEST']._serialized_end=1010
+  _globals['_LISTPEOPLEREQUEST']._serialized_start=1012
+  _globals['_LISTPEOPLEREQUEST']._serialized_end=1090
+  _globals['_LISTPEOPLERESPONSE']._serialized_start=1092
+  _globals['_LISTPEOPLERESPONSE']._serialized_end=1182
+  _globals['_UPDATEPERSONREQUEST']._serialized_start=1185
+  _globals['_UPDATEPERSONREQUEST']._serialized_end=1384
+  _globals['_DELETEPERSONREQUEST']._serialized_start=1386
+  _globals['_DELETEPERSONREQUEST']._serialized_end=1446
+  _globals['_DELETEPERSONRESPONSE']._serialized_start=1448
+  _globals['_DELETEPERSONRESPONSE']._serialized_end=1470
+  _globals['_FACERECORD']._serialized_start=1473
+  _globals['_FACERECORD']._serialized_end=1740
+  _globals['_ENROLLFACEREQUEST']._serialized_start=1743
+  _globals['_ENROLLFACEREQUEST']._serialized_end=2017
+  _globals['_ENROLLFACERESPONSE']._serialized_start=2019
+  _globals['_ENROLLFACERESPONSE']._serialized_end=2086
+  _globals['_MATCHFACEREQUEST']._serialized_start=2089
+  _globals['_MATCHFACEREQUEST']._serialized_end=2263
+  _globals['_CANDIDATE']._serialized_start=2265
+  _globals['_CANDIDATE']._serialized_end=2353
+  _globals['_MATCHFACERESPONSE']._serialized_start=2355
+  _globals['_MATCHFACERESPONSE']._serialized_end=2460
+  _globals['_LISTFACESREQUEST']._serialized_start=2462
+  _globals['_LISTFACESREQUEST']._serialized_end=2582
+  _globals['_LISTFACESRESPONSE']._serialized_start=2584
+  _globals['_LISTFACESRESPONSE']._serialized_end=2676
+  _globals['_DELETEFACEREQUEST']._serialized_start=2678
+  _globals['_DELETEFACEREQUEST']._serialized_end=2734
+  _globals['_DELETEFACERESPONSE']._serialized_start=2736
+  _globals['_DELETEFACERESPONSE']._serialized_end=2756
+  _globals['_GETFACEREQUEST']._serialized_start=2758
+  _globals['_GETFACEREQUEST']._serialized_end=2834
+  _globals['_DELETEFACESREQUEST']._serialized_start=2836
+  _globals['_DELETEFACESREQUEST']._serialized_end=2894
+  _globals['_DELETEFACESRESPONSE']._serialized_start=2896
+  _globals['_DELETEFACESRESPONSE']._serialized_end=2953
+  _globals['_COMPAREEMBEDDINGSREQUEST']._serialized_start=2956
+  _globals['_COMPAREEMBEDDINGSREQUEST']._serialized_end=3107
+  _globals['_COMPAREEMBEDDINGSRESPONSE']._serialized_start=3109
+  _globals['_COMPAREEMBEDDINGSRESPONSE']._serialized_end=3190
+  _globals['_LISTALIGNEDCROPSREQUEST']._serialized_start=3192
+  _globals['_LISTALIGNEDCROPSREQUEST']._serialized_end=3306
+  _globals['_ALIGNEDCROP']._serialized_start=3308
+  _globals['_ALIGNEDCROP']._serialized_end=3384
+  _globals['_LISTALIGNEDCROPSRESPONSE']._serialized_start=3386
+  _globals['_LISTALIGNEDCROPSRESPONSE']._serialized_end=3486
+  _globals['_STAGEDEMBEDDING']._serialized_start=3488
+  _globals['_STAGEDEMBEDDING']._serialized_end=3541
+  _globals['_STAGEEMBEDDINGSREQUEST']._serialized_start=3544
+  _globals['_STAGEEMBEDDINGSREQUEST']._serialized_end=3691
+  _globals['_STAGEEMBEDDINGSRESPONSE']._serialized_start=3693
+  _globals['_STAGEEMBEDDINGSRESPONSE']._serialized_end=3734
+  _globals['_COMMITREEMBEDDINGREQUEST']._serialized_start=3736
+  _globals['_COMMITREEMBEDDINGREQUEST']._serialized_end=3827
+  _globals['_REGISTRYSERVICE']._serialized_start=3830
+  _globals['_REGISTRYSERVICE']._serialized_end=5706
 # @@protoc_insertion_point(module_scope)

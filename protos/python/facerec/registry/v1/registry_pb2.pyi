@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from facerec.common.v1 import types_pb2 as _types_pb2
 from google.protobuf.internal import containers as _containers
@@ -9,6 +10,142 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class Collection(_message.Message):
+    __slots__ = ("name", "model", "people_count", "face_count", "created_at")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    PEOPLE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    FACE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    model: _types_pb2.ModelInfo
+    people_count: int
+    face_count: int
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., people_count: _Optional[int] = ..., face_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateCollectionRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetCollectionRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ListCollectionsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListCollectionsResponse(_message.Message):
+    __slots__ = ("collections", "next_page_token")
+    COLLECTIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    collections: _containers.RepeatedCompositeFieldContainer[Collection]
+    next_page_token: str
+    def __init__(self, collections: _Optional[_Iterable[_Union[Collection, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DeleteCollectionRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteCollectionResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Person(_message.Message):
+    __slots__ = ("person_id", "collection", "name", "external_id", "metadata", "face_count", "created_at")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    FACE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    collection: str
+    name: str
+    external_id: str
+    metadata: _struct_pb2.Struct
+    face_count: int
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, person_id: _Optional[str] = ..., collection: _Optional[str] = ..., name: _Optional[str] = ..., external_id: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., face_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreatePersonRequest(_message.Message):
+    __slots__ = ("collection", "name", "external_id", "metadata")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    name: str
+    external_id: str
+    metadata: _struct_pb2.Struct
+    def __init__(self, collection: _Optional[str] = ..., name: _Optional[str] = ..., external_id: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class GetPersonRequest(_message.Message):
+    __slots__ = ("collection", "person_id")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    person_id: str
+    def __init__(self, collection: _Optional[str] = ..., person_id: _Optional[str] = ...) -> None: ...
+
+class ListPeopleRequest(_message.Message):
+    __slots__ = ("collection", "page_size", "page_token")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    page_size: int
+    page_token: str
+    def __init__(self, collection: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListPeopleResponse(_message.Message):
+    __slots__ = ("people", "next_page_token")
+    PEOPLE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    people: _containers.RepeatedCompositeFieldContainer[Person]
+    next_page_token: str
+    def __init__(self, people: _Optional[_Iterable[_Union[Person, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdatePersonRequest(_message.Message):
+    __slots__ = ("collection", "person_id", "name", "external_id", "metadata", "replace_metadata")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    REPLACE_METADATA_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    person_id: str
+    name: str
+    external_id: str
+    metadata: _struct_pb2.Struct
+    replace_metadata: bool
+    def __init__(self, collection: _Optional[str] = ..., person_id: _Optional[str] = ..., name: _Optional[str] = ..., external_id: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., replace_metadata: _Optional[bool] = ...) -> None: ...
+
+class DeletePersonRequest(_message.Message):
+    __slots__ = ("collection", "person_id")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    person_id: str
+    def __init__(self, collection: _Optional[str] = ..., person_id: _Optional[str] = ...) -> None: ...
+
+class DeletePersonResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class FaceRecord(_message.Message):
     __slots__ = ("face_id", "person_id", "person_name", "collection", "model", "box", "detection_score", "created_at", "display_image")
@@ -33,7 +170,7 @@ class FaceRecord(_message.Message):
     def __init__(self, face_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., collection: _Optional[str] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., box: _Optional[_Union[_types_pb2.Box, _Mapping]] = ..., detection_score: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., display_image: _Optional[bytes] = ...) -> None: ...
 
 class EnrollFaceRequest(_message.Message):
-    __slots__ = ("collection", "person_name", "embedding", "model", "box", "detection_score", "display_image", "aligned")
+    __slots__ = ("collection", "person_name", "embedding", "model", "box", "detection_score", "display_image", "aligned", "person_id")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     PERSON_NAME_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_FIELD_NUMBER: _ClassVar[int]
@@ -42,6 +179,7 @@ class EnrollFaceRequest(_message.Message):
     DETECTION_SCORE_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_IMAGE_FIELD_NUMBER: _ClassVar[int]
     ALIGNED_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     collection: str
     person_name: str
     embedding: _containers.RepeatedScalarFieldContainer[float]
@@ -50,7 +188,8 @@ class EnrollFaceRequest(_message.Message):
     detection_score: float
     display_image: bytes
     aligned: _types_pb2.RgbImage
-    def __init__(self, collection: _Optional[str] = ..., person_name: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., box: _Optional[_Union[_types_pb2.Box, _Mapping]] = ..., detection_score: _Optional[float] = ..., display_image: _Optional[bytes] = ..., aligned: _Optional[_Union[_types_pb2.RgbImage, _Mapping]] = ...) -> None: ...
+    person_id: str
+    def __init__(self, collection: _Optional[str] = ..., person_name: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., box: _Optional[_Union[_types_pb2.Box, _Mapping]] = ..., detection_score: _Optional[float] = ..., display_image: _Optional[bytes] = ..., aligned: _Optional[_Union[_types_pb2.RgbImage, _Mapping]] = ..., person_id: _Optional[str] = ...) -> None: ...
 
 class EnrollFaceResponse(_message.Message):
     __slots__ = ("face",)
@@ -59,18 +198,20 @@ class EnrollFaceResponse(_message.Message):
     def __init__(self, face: _Optional[_Union[FaceRecord, _Mapping]] = ...) -> None: ...
 
 class MatchFaceRequest(_message.Message):
-    __slots__ = ("collection", "embedding", "model", "top_k", "threshold")
+    __slots__ = ("collection", "embedding", "model", "top_k", "threshold", "person_id")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     collection: str
     embedding: _containers.RepeatedScalarFieldContainer[float]
     model: _types_pb2.ModelInfo
     top_k: int
     threshold: float
-    def __init__(self, collection: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ...) -> None: ...
+    person_id: str
+    def __init__(self, collection: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., person_id: _Optional[str] = ...) -> None: ...
 
 class Candidate(_message.Message):
     __slots__ = ("face_id", "person_id", "person_name", "similarity")
@@ -95,16 +236,18 @@ class MatchFaceResponse(_message.Message):
     def __init__(self, candidates: _Optional[_Iterable[_Union[Candidate, _Mapping]]] = ..., match: _Optional[bool] = ..., threshold: _Optional[float] = ...) -> None: ...
 
 class ListFacesRequest(_message.Message):
-    __slots__ = ("collection", "page_size", "page_token", "include_images")
+    __slots__ = ("collection", "page_size", "page_token", "include_images", "person_id")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_IMAGES_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     collection: str
     page_size: int
     page_token: str
     include_images: bool
-    def __init__(self, collection: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., include_images: _Optional[bool] = ...) -> None: ...
+    person_id: str
+    def __init__(self, collection: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., include_images: _Optional[bool] = ..., person_id: _Optional[str] = ...) -> None: ...
 
 class ListFacesResponse(_message.Message):
     __slots__ = ("faces", "next_page_token")
@@ -125,3 +268,111 @@ class DeleteFaceRequest(_message.Message):
 class DeleteFaceResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class GetFaceRequest(_message.Message):
+    __slots__ = ("collection", "face_id", "include_image")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    FACE_ID_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_IMAGE_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    face_id: str
+    include_image: bool
+    def __init__(self, collection: _Optional[str] = ..., face_id: _Optional[str] = ..., include_image: _Optional[bool] = ...) -> None: ...
+
+class DeleteFacesRequest(_message.Message):
+    __slots__ = ("collection", "face_ids")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    FACE_IDS_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    face_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, collection: _Optional[str] = ..., face_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DeleteFacesResponse(_message.Message):
+    __slots__ = ("deleted", "not_found")
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    NOT_FOUND_FIELD_NUMBER: _ClassVar[int]
+    deleted: _containers.RepeatedScalarFieldContainer[str]
+    not_found: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, deleted: _Optional[_Iterable[str]] = ..., not_found: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CompareEmbeddingsRequest(_message.Message):
+    __slots__ = ("embedding_a", "embedding_b", "model", "threshold")
+    EMBEDDING_A_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_B_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    embedding_a: _containers.RepeatedScalarFieldContainer[float]
+    embedding_b: _containers.RepeatedScalarFieldContainer[float]
+    model: _types_pb2.ModelInfo
+    threshold: float
+    def __init__(self, embedding_a: _Optional[_Iterable[float]] = ..., embedding_b: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., threshold: _Optional[float] = ...) -> None: ...
+
+class CompareEmbeddingsResponse(_message.Message):
+    __slots__ = ("similarity", "match", "threshold")
+    SIMILARITY_FIELD_NUMBER: _ClassVar[int]
+    MATCH_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    similarity: float
+    match: bool
+    threshold: float
+    def __init__(self, similarity: _Optional[float] = ..., match: _Optional[bool] = ..., threshold: _Optional[float] = ...) -> None: ...
+
+class ListAlignedCropsRequest(_message.Message):
+    __slots__ = ("collection", "page_size", "page_token", "unstaged_for_version")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    UNSTAGED_FOR_VERSION_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    page_size: int
+    page_token: str
+    unstaged_for_version: str
+    def __init__(self, collection: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., unstaged_for_version: _Optional[str] = ...) -> None: ...
+
+class AlignedCrop(_message.Message):
+    __slots__ = ("face_id", "aligned")
+    FACE_ID_FIELD_NUMBER: _ClassVar[int]
+    ALIGNED_FIELD_NUMBER: _ClassVar[int]
+    face_id: str
+    aligned: _types_pb2.RgbImage
+    def __init__(self, face_id: _Optional[str] = ..., aligned: _Optional[_Union[_types_pb2.RgbImage, _Mapping]] = ...) -> None: ...
+
+class ListAlignedCropsResponse(_message.Message):
+    __slots__ = ("crops", "next_page_token")
+    CROPS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    crops: _containers.RepeatedCompositeFieldContainer[AlignedCrop]
+    next_page_token: str
+    def __init__(self, crops: _Optional[_Iterable[_Union[AlignedCrop, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class StagedEmbedding(_message.Message):
+    __slots__ = ("face_id", "embedding")
+    FACE_ID_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_FIELD_NUMBER: _ClassVar[int]
+    face_id: str
+    embedding: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, face_id: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class StageEmbeddingsRequest(_message.Message):
+    __slots__ = ("collection", "model", "embeddings")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDINGS_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    model: _types_pb2.ModelInfo
+    embeddings: _containers.RepeatedCompositeFieldContainer[StagedEmbedding]
+    def __init__(self, collection: _Optional[str] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., embeddings: _Optional[_Iterable[_Union[StagedEmbedding, _Mapping]]] = ...) -> None: ...
+
+class StageEmbeddingsResponse(_message.Message):
+    __slots__ = ("staged",)
+    STAGED_FIELD_NUMBER: _ClassVar[int]
+    staged: int
+    def __init__(self, staged: _Optional[int] = ...) -> None: ...
+
+class CommitReembeddingRequest(_message.Message):
+    __slots__ = ("collection", "model")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    model: _types_pb2.ModelInfo
+    def __init__(self, collection: _Optional[str] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ...) -> None: ...

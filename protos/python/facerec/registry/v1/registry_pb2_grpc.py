@@ -36,15 +36,60 @@ class RegistryServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.CreateCollection = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/CreateCollection',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CreateCollectionRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
+                _registered_method=True)
+        self.GetCollection = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/GetCollection',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.GetCollectionRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
+                _registered_method=True)
+        self.ListCollections = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/ListCollections',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListCollectionsRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListCollectionsResponse.FromString,
+                _registered_method=True)
+        self.DeleteCollection = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/DeleteCollection',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteCollectionRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteCollectionResponse.FromString,
+                _registered_method=True)
+        self.CreatePerson = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/CreatePerson',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CreatePersonRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Person.FromString,
+                _registered_method=True)
+        self.GetPerson = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/GetPerson',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.GetPersonRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Person.FromString,
+                _registered_method=True)
+        self.ListPeople = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/ListPeople',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListPeopleRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListPeopleResponse.FromString,
+                _registered_method=True)
+        self.UpdatePerson = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/UpdatePerson',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.UpdatePersonRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Person.FromString,
+                _registered_method=True)
+        self.DeletePerson = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/DeletePerson',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeletePersonRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeletePersonResponse.FromString,
+                _registered_method=True)
         self.EnrollFace = channel.unary_unary(
                 '/facerec.registry.v1.RegistryService/EnrollFace',
                 request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.EnrollFaceRequest.SerializeToString,
                 response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.EnrollFaceResponse.FromString,
                 _registered_method=True)
-        self.MatchFace = channel.unary_unary(
-                '/facerec.registry.v1.RegistryService/MatchFace',
-                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceRequest.SerializeToString,
-                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceResponse.FromString,
+        self.GetFace = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/GetFace',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.GetFaceRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.FaceRecord.FromString,
                 _registered_method=True)
         self.ListFaces = channel.unary_unary(
                 '/facerec.registry.v1.RegistryService/ListFaces',
@@ -56,6 +101,36 @@ class RegistryServiceStub:
                 request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteFaceRequest.SerializeToString,
                 response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteFaceResponse.FromString,
                 _registered_method=True)
+        self.DeleteFaces = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/DeleteFaces',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteFacesRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteFacesResponse.FromString,
+                _registered_method=True)
+        self.MatchFace = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/MatchFace',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceResponse.FromString,
+                _registered_method=True)
+        self.CompareEmbeddings = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/CompareEmbeddings',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CompareEmbeddingsRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CompareEmbeddingsResponse.FromString,
+                _registered_method=True)
+        self.ListAlignedCrops = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/ListAlignedCrops',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListAlignedCropsRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListAlignedCropsResponse.FromString,
+                _registered_method=True)
+        self.StageEmbeddings = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/StageEmbeddings',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.StageEmbeddingsRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.StageEmbeddingsResponse.FromString,
+                _registered_method=True)
+        self.CommitReembedding = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/CommitReembedding',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CommitReembeddingRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
+                _registered_method=True)
 
 
 class RegistryServiceServicer:
@@ -63,17 +138,72 @@ class RegistryServiceServicer:
     Every call names a collection: an isolated gallery bound to one embedding model.
     """
 
-    def EnrollFace(self, request, context):
-        """Stores one face for the person with this name in the collection, creating
-        the collection and the person on first use.
+    def CreateCollection(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCollection(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCollections(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteCollection(self, request, context):
+        """Deletes the collection with every person and face in it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def MatchFace(self, request, context):
-        """Best stored faces by cosine similarity, one per person, best first.
+    def CreatePerson(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPerson(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPeople(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdatePerson(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeletePerson(self, request, context):
+        """Deletes the person with all their faces.
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EnrollFace(self, request, context):
+        """Stores one face: for person_id when set, else for the person with this
+        name (created on first use). Creates the collection on first use.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFace(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -90,18 +220,103 @@ class RegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteFaces(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MatchFace(self, request, context):
+        """Best stored faces by cosine similarity, one per person, best first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompareEmbeddings(self, request, context):
+        """Similarity of two embeddings and the match decision for their model.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAlignedCrops(self, request, context):
+        """Re-embedding a collection with another model, in three steps: page
+        through its aligned crops, stage the new vectors, then switch atomically.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StageEmbeddings(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CommitReembedding(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'CreateCollection': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCollection,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CreateCollectionRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.SerializeToString,
+            ),
+            'GetCollection': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCollection,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.GetCollectionRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.SerializeToString,
+            ),
+            'ListCollections': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCollections,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListCollectionsRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListCollectionsResponse.SerializeToString,
+            ),
+            'DeleteCollection': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteCollection,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteCollectionRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteCollectionResponse.SerializeToString,
+            ),
+            'CreatePerson': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePerson,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CreatePersonRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Person.SerializeToString,
+            ),
+            'GetPerson': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPerson,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.GetPersonRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Person.SerializeToString,
+            ),
+            'ListPeople': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPeople,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListPeopleRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListPeopleResponse.SerializeToString,
+            ),
+            'UpdatePerson': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdatePerson,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.UpdatePersonRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Person.SerializeToString,
+            ),
+            'DeletePerson': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeletePerson,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeletePersonRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeletePersonResponse.SerializeToString,
+            ),
             'EnrollFace': grpc.unary_unary_rpc_method_handler(
                     servicer.EnrollFace,
                     request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.EnrollFaceRequest.FromString,
                     response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.EnrollFaceResponse.SerializeToString,
             ),
-            'MatchFace': grpc.unary_unary_rpc_method_handler(
-                    servicer.MatchFace,
-                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceRequest.FromString,
-                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceResponse.SerializeToString,
+            'GetFace': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFace,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.GetFaceRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.FaceRecord.SerializeToString,
             ),
             'ListFaces': grpc.unary_unary_rpc_method_handler(
                     servicer.ListFaces,
@@ -112,6 +327,36 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.DeleteFace,
                     request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteFaceRequest.FromString,
                     response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteFaceResponse.SerializeToString,
+            ),
+            'DeleteFaces': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteFaces,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteFacesRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteFacesResponse.SerializeToString,
+            ),
+            'MatchFace': grpc.unary_unary_rpc_method_handler(
+                    servicer.MatchFace,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceResponse.SerializeToString,
+            ),
+            'CompareEmbeddings': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompareEmbeddings,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CompareEmbeddingsRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CompareEmbeddingsResponse.SerializeToString,
+            ),
+            'ListAlignedCrops': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAlignedCrops,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListAlignedCropsRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListAlignedCropsResponse.SerializeToString,
+            ),
+            'StageEmbeddings': grpc.unary_unary_rpc_method_handler(
+                    servicer.StageEmbeddings,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.StageEmbeddingsRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.StageEmbeddingsResponse.SerializeToString,
+            ),
+            'CommitReembedding': grpc.unary_unary_rpc_method_handler(
+                    servicer.CommitReembedding,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CommitReembeddingRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -125,6 +370,249 @@ class RegistryService:
     """Owns stored faces and all matching. The only service that touches PostgreSQL.
     Every call names a collection: an isolated gallery bound to one embedding model.
     """
+
+    @staticmethod
+    def CreateCollection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/CreateCollection',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.CreateCollectionRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCollection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/GetCollection',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.GetCollectionRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCollections(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/ListCollections',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ListCollectionsRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ListCollectionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteCollection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/DeleteCollection',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteCollectionRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteCollectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePerson(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/CreatePerson',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.CreatePersonRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.Person.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPerson(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/GetPerson',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.GetPersonRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.Person.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPeople(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/ListPeople',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ListPeopleRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ListPeopleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdatePerson(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/UpdatePerson',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.UpdatePersonRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.Person.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeletePerson(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/DeletePerson',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.DeletePersonRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.DeletePersonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def EnrollFace(request,
@@ -154,7 +642,7 @@ class RegistryService:
             _registered_method=True)
 
     @staticmethod
-    def MatchFace(request,
+    def GetFace(request,
             target,
             options=(),
             channel_credentials=None,
@@ -167,9 +655,9 @@ class RegistryService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/facerec.registry.v1.RegistryService/MatchFace',
-            facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceRequest.SerializeToString,
-            facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceResponse.FromString,
+            '/facerec.registry.v1.RegistryService/GetFace',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.GetFaceRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.FaceRecord.FromString,
             options,
             channel_credentials,
             insecure,
@@ -224,6 +712,168 @@ class RegistryService:
             '/facerec.registry.v1.RegistryService/DeleteFace',
             facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteFaceRequest.SerializeToString,
             facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteFaceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteFaces(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/DeleteFaces',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteFacesRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.DeleteFacesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MatchFace(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/MatchFace',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompareEmbeddings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/CompareEmbeddings',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.CompareEmbeddingsRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.CompareEmbeddingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAlignedCrops(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/ListAlignedCrops',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ListAlignedCropsRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ListAlignedCropsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StageEmbeddings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/StageEmbeddings',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.StageEmbeddingsRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.StageEmbeddingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CommitReembedding(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/CommitReembedding',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.CommitReembeddingRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,114 @@
+"""Wire messages <-> the repository's dataclasses, and validation of what comes in."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from facerec.common.v1 import types_pb2
+from facerec.registry.v1 import registry_pb2
+from facerec_common.errors import InvalidArgument
+from facerec_registry.repository import CollectionInfo, ModelRef, PersonInfo, StoredFace
+
+COLLECTION_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+MAX_NAME = 255
+MAX_METADATA_BYTES = 16 * 1024
+
+
+def collection_name(name: str) -> str:
+    if not COLLECTION_NAME.fullmatch(name):
+        raise InvalidArgument("Collection names are 1-64 characters of A-Z a-z 0-9 _ . -", collection=name)
+    return name
+
+
+def person_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > MAX_NAME:
+        raise InvalidArgument(f"A person's name must be 1-{MAX_NAME} characters.")
+    return name
+
+
+def external_id(value: str) -> str:
+    if len(value) > MAX_NAME:
+        raise InvalidArgument(f"external_id is at most {MAX_NAME} characters.")
+    return value
+
+
+def metadata(value: struct_pb2.Struct) -> dict[str, Any]:
+    as_dict = json_format.MessageToDict(value)
+    if len(value.SerializeToString()) > MAX_METADATA_BYTES:
+        raise InvalidArgument(f"metadata is at most {MAX_METADATA_BYTES // 1024} KiB.")
+    return as_dict
+
+
+def uuid_arg(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise InvalidArgument(f"'{value}' is not a {what} (a UUID).", **{what.replace(" ", "_"): value}) from exc
+
+
+def model(info: types_pb2.ModelInfo, embedding: list[float]) -> ModelRef:
+    if not info.name or not info.version or not info.dimension:
+        raise InvalidArgument("The embedding's model (name, version, dimension) is required.")
+    if len(embedding) != info.dimension:
+        raise InvalidArgument(f"The embedding has {len(embedding)} values; model {info.name} makes {info.dimension}.")
+    norm = math.sqrt(sum(v * v for v in embedding))
+    if not math.isfinite(norm) or abs(norm - 1.0) > 1e-3:
+        raise InvalidArgument("The embedding must be L2-normalised.")
+    return ModelRef(info.name, info.version, info.dimension)
+
+
+def timestamp(value: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def model_info(ref: ModelRef | None) -> types_pb2.ModelInfo | None:
+    return types_pb2.ModelInfo(name=ref.name, version=ref.version, dimension=ref.dimension) if ref else None
+
+
+def face_record(face: StoredFace) -> registry_pb2.FaceRecord:
+    x, y, w, h = face.box
+    return registry_pb2.FaceRecord(
+        face_id=str(face.face_id),
+        person_id=str(face.person_id),
+        person_name=face.person_name,
+        collection=face.collection,
+        model=model_info(face.model),
+        box=types_pb2.Box(x=x, y=y, width=w, height=h),
+        detection_score=face.detection_score,
+        created_at=timestamp(face.created_at),
+        display_image=face.display_image,
+    )
+
+
+def collection(info: CollectionInfo) -> registry_pb2.Collection:
+    return registry_pb2.Collection(
+        name=info.name,
+        model=model_info(info.model),
+        people_count=info.people_count,
+        face_count=info.face_count,
+        created_at=timestamp(info.created_at),
+    )
+
+
+def person(info: PersonInfo) -> registry_pb2.Person:
+    meta = struct_pb2.Struct()
+    meta.update(info.metadata)
+    return registry_pb2.Person(
+        person_id=str(info.person_id),
+        collection=info.collection,
+        name=info.name,
+        external_id=info.external_id or "",
+        metadata=meta,
+        face_count=info.face_count,
+        created_at=timestamp(info.created_at),
+    )
