@@ -13,6 +13,7 @@ from facerec_gateway.limits import BodySizeLimit
 from facerec_gateway.orchestration import FaceService
 from facerec_gateway.routes import health, seed
 from facerec_gateway.settings import GatewaySettings
+from facerec_gateway.v1.router import router as v1_router
 
 DESCRIPTION = """Face recognition backend: enrol people from photos and recognise them again.
 
@@ -43,7 +44,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_upload_bytes=int(settings.max_upload_mb * 1024 * 1024))
+    app.add_middleware(BodySizeLimit, max_upload_bytes=settings.max_upload_bytes)
     app.include_router(health.router)
     app.include_router(seed.router)
+    app.include_router(v1_router)
     return app

@@ -28,6 +28,9 @@ from facerec_common.errors import (
 from facerec_gateway.backends import Backends, call
 
 LIST_PAGE_SIZE = 200
+# A second face at least this fraction of the largest one's width makes a photo
+# ambiguous; smaller faces are background (bystanders, posters) and do not.
+COMPARABLE_FACE_RATIO = 0.5
 REEMBED_PAGE_SIZE = 64
 REEMBED_PASSES = 3
 
@@ -77,6 +80,7 @@ class Enrolment:
 
 class FaceService:
     def __init__(self, backends: Backends) -> None:
+        self.backends = backends
         self._b = backends
         self._s = backends.settings
 
@@ -128,9 +132,11 @@ class FaceService:
                     f"face_index {face_index} is out of range: the photo has {len(faces)} faces (0 is the largest)."
                 )
             return faces[face_index], len(faces)
-        if len(faces) > 1 and not select_largest:
+        comparable = [f for f in faces if f.box.width >= COMPARABLE_FACE_RATIO * faces[0].box.width]
+        if len(comparable) > 1 and not select_largest:
             raise MultipleFaces(
-                f"The photo holds {len(faces)} faces; send face_index (0 is the largest) or select=largest.",
+                f"The photo holds {len(comparable)} faces of similar size; "
+                "send face_index (0 is the largest) or select=largest.",
                 faces=str(len(faces)),
             )
         return faces[0], len(faces)

@@ -23,3 +23,7 @@ class GatewaySettings(BaseSettings):
 
     max_upload_mb: float = Field(10.0, gt=0, description="Largest accepted upload; larger gets 413.")
     default_collection: str = Field("default", description="Collection the seed endpoints act on.")
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)

@@ -33,7 +33,7 @@ async def register(
     settings: SettingsDep,
 ) -> Message:
     """Enrol the largest face of the photo under `name`."""
-    image = await read_image(file, int(settings.max_upload_mb * 1024 * 1024))
+    image = await read_image(file, settings.max_upload_bytes)
     await faces.enroll(settings.default_collection, name.strip(), image)
     return Message(message="Face registered successfully")
 
@@ -45,7 +45,7 @@ async def recognition(
     settings: SettingsDep,
 ) -> RecognitionResult:
     """Compare the largest face of the photo with every enrolled face."""
-    image = await read_image(file, int(settings.max_upload_mb * 1024 * 1024))
+    image = await read_image(file, settings.max_upload_bytes)
     result = await faces.recognise(settings.default_collection, image)
     return RecognitionResult(
         match=result.match,

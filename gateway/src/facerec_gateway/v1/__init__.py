@@ -1,0 +1,1 @@
+"""The v1 REST API under /api/v1: collections, people, faces, identify, verify, detect, embed, search."""

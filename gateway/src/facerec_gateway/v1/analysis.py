@@ -1,0 +1,106 @@
+"""Questions about photos: identify every face, verify 1:1, detect, embed, search with your own vector."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile
+
+from facerec_gateway.dependencies import FacesDep, SettingsDep
+from facerec_gateway.routes.responses import ERRORS
+from facerec_gateway.uploads import read_image
+from facerec_gateway.v1 import convert
+from facerec_gateway.v1 import schemas as s
+from facerec_gateway.v1.params import CollectionPath
+
+router = APIRouter(tags=["recognition"], responses=ERRORS)
+
+Photo = Annotated[UploadFile, File(description="JPEG, PNG or WebP photo")]
+Threshold = Annotated[
+    float | None,
+    Form(ge=-1.0, le=1.0, description="Similarity needed for a match; default: the model's calibrated one"),
+]
+MaxFaces = Annotated[int, Form(ge=0, le=100, description="Largest faces to consider; 0 = all")]
+
+
+@router.post("/collections/{collection}/identify", response_model=s.Identification)
+async def identify(
+    collection: CollectionPath,
+    file: Photo,
+    faces: FacesDep,
+    settings: SettingsDep,
+    top_k: Annotated[int, Form(ge=1, le=100, description="Candidates per face, one per person")] = 1,
+    threshold: Threshold = None,
+    max_faces: MaxFaces = 0,
+) -> s.Identification:
+    """Every face of the photo, largest first, with its best candidates. `match: false` means
+    the face is unknown: nobody reaches the threshold."""
+    image = await read_image(file, settings.max_upload_bytes)
+    found, model = await faces.identify(collection, image, top_k, threshold, max_faces)
+    return s.Identification(
+        faces=[
+            s.IdentifiedFace(
+                **convert.detected(f.face).model_dump(),
+                match=f.result.match,
+                candidates=[convert.candidate(c) for c in f.result.candidates],
+            )
+            for f in found
+        ],
+        threshold=found[0].result.threshold,
+        model=convert.model(model),
+    )
+
+
+@router.post("/verify", response_model=s.Verification)
+async def verify(
+    image_a: Photo, image_b: Photo, faces: FacesDep, settings: SettingsDep, threshold: Threshold = None
+) -> s.Verification:
+    """1:1: are the largest faces of two photos the same person?"""
+    a = await read_image(image_a, settings.max_upload_bytes)
+    b = await read_image(image_b, settings.max_upload_bytes)
+    done = await faces.verify(a, b, threshold)
+    return s.Verification(
+        similarity=round(done.similarity, convert.DECIMALS),
+        match=done.match,
+        threshold=done.threshold,
+        face_a=convert.detected(done.face_a),
+        face_b=convert.detected(done.face_b),
+        model=convert.model(done.model),
+    )
+
+
+@router.post("/detect", response_model=s.Detection)
+async def detect(file: Photo, faces: FacesDep, settings: SettingsDep, max_faces: MaxFaces = 0) -> s.Detection:
+    """Every face with its box, 5 landmarks and detection score (an empty list when none)."""
+    image = await read_image(file, settings.max_upload_bytes)
+    found = await faces.detect(image, max_faces=max_faces)
+    return s.Detection(
+        faces=[convert.detected(f) for f in found.faces], image_width=found.image_width, image_height=found.image_height
+    )
+
+
+@router.post("/embed", response_model=s.Embeddings)
+async def embed(file: Photo, faces: FacesDep, settings: SettingsDep, max_faces: MaxFaces = 0) -> s.Embeddings:
+    """The embedding of every face, for callers that keep their own vectors."""
+    image = await read_image(file, settings.max_upload_bytes)
+    found, vectors, model = await faces.embed_photo(image, max_faces)
+    return s.Embeddings(
+        faces=[
+            s.EmbeddedFace(**convert.detected(f).model_dump(), embedding=v) for f, v in zip(found, vectors, strict=True)
+        ],
+        model=convert.model(model),
+    )
+
+
+@router.post("/collections/{collection}/search", response_model=s.SearchResult)
+async def search(collection: CollectionPath, body: s.SearchRequest, faces: FacesDep) -> s.SearchResult:
+    """Match your own vector (made by this service's current model, e.g. via /embed)."""
+    norm = sum(v * v for v in body.embedding) ** 0.5
+    embedding = [v / norm for v in body.embedding] if norm > 0 else body.embedding
+    result, model = await faces.search(collection, embedding, body.top_k, body.threshold)
+    return s.SearchResult(
+        match=result.match,
+        threshold=result.threshold,
+        candidates=[convert.candidate(c) for c in result.candidates],
+        model=convert.model(model),
+    )

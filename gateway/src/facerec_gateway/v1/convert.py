@@ -1,0 +1,82 @@
+"""Protobuf messages -> v1 response bodies."""
+
+from __future__ import annotations
+
+from google.protobuf import json_format
+
+from facerec.common.v1 import types_pb2
+from facerec.detector.v1 import detector_pb2
+from facerec.registry.v1 import registry_pb2
+from facerec_gateway.v1 import schemas as s
+
+DECIMALS = 4
+
+
+def model(info: types_pb2.ModelInfo) -> s.Model:
+    return s.Model(name=info.name, version=info.version)
+
+
+def box(b: types_pb2.Box) -> s.Box:
+    return s.Box(x=round(b.x, 1), y=round(b.y, 1), width=round(b.width, 1), height=round(b.height, 1))
+
+
+def _point(p: types_pb2.Point) -> s.Point:
+    return s.Point(x=round(p.x, 1), y=round(p.y, 1))
+
+
+def detected(face: detector_pb2.Face) -> s.DetectedFace:
+    lm = face.landmarks
+    return s.DetectedFace(
+        box=box(face.box),
+        landmarks=s.Landmarks(
+            left_eye=_point(lm.left_eye),
+            right_eye=_point(lm.right_eye),
+            nose=_point(lm.nose),
+            mouth_left=_point(lm.mouth_left),
+            mouth_right=_point(lm.mouth_right),
+        ),
+        detection_score=round(face.score, DECIMALS),
+    )
+
+
+def cursor(token: str) -> str | None:
+    return token or None
+
+
+def collection(c: registry_pb2.Collection) -> s.Collection:
+    return s.Collection(
+        name=c.name,
+        people_count=c.people_count,
+        face_count=c.face_count,
+        model=model(c.model) if c.HasField("model") else None,
+        created_at=c.created_at.ToDatetime(),
+    )
+
+
+def person(p: registry_pb2.Person) -> s.Person:
+    return s.Person(
+        person_id=p.person_id,
+        name=p.name,
+        external_id=p.external_id or None,
+        metadata=json_format.MessageToDict(p.metadata),
+        face_count=p.face_count,
+        created_at=p.created_at.ToDatetime(),
+    )
+
+
+def face(f: registry_pb2.FaceRecord) -> s.Face:
+    return s.Face(
+        face_id=f.face_id,
+        person_id=f.person_id,
+        name=f.person_name,
+        box=box(f.box),
+        detection_score=round(f.detection_score, DECIMALS),
+        model=model(f.model),
+        created_at=f.created_at.ToDatetime(),
+    )
+
+
+def candidate(c: registry_pb2.Candidate) -> s.Candidate:
+    return s.Candidate(
+        person_id=c.person_id, name=c.person_name, similarity=round(c.similarity, DECIMALS), face_id=c.face_id
+    )

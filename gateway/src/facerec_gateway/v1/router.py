@@ -1,0 +1,11 @@
+"""Everything under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from facerec_gateway.v1 import analysis, collections, faces, people
+
+router = APIRouter(prefix="/api/v1")
+for part in (collections, people, faces, analysis):
+    router.include_router(part.router)

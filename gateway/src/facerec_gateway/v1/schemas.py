@@ -1,0 +1,197 @@
+"""Request and response bodies of the v1 REST API (separate from the protobuf messages)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+CollectionName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", examples=["staff"])]
+Similarity = Annotated[float, Field(ge=-1.0, le=1.0, description="Cosine similarity, 4 decimals.", examples=[0.7245])]
+
+
+class Model(BaseModel):
+    """The embedding model that produced a vector or a score."""
+
+    name: str = Field(examples=["w600k_mbf"])
+    version: str = Field(description="First 12 hex digits of the model file's sha256.", examples=["9cc6e4a75f0e"])
+
+
+class Box(BaseModel):
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+class Point(BaseModel):
+    x: float
+    y: float
+
+
+class Landmarks(BaseModel):
+    left_eye: Point
+    right_eye: Point
+    nose: Point
+    mouth_left: Point
+    mouth_right: Point
+
+
+class DetectedFace(BaseModel):
+    box: Box
+    landmarks: Landmarks
+    detection_score: float = Field(examples=[0.998])
+
+
+# -- collections
+
+
+class CollectionCreate(BaseModel):
+    name: CollectionName
+
+
+class Collection(BaseModel):
+    name: str
+    people_count: int
+    face_count: int
+    model: Model | None = Field(description="Model of the stored embeddings; null until the first face.")
+    created_at: datetime
+
+
+class CollectionList(BaseModel):
+    collections: list[Collection]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")
+
+
+# -- people
+
+
+class PersonCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=255, examples=["Ada Lovelace"])
+    external_id: str | None = Field(None, max_length=255, description="Your id; unique in the collection.")
+    metadata: dict[str, Any] | None = Field(None, examples=[{"department": "R&D"}])
+
+
+class PersonUpdate(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=255)
+    external_id: str | None = Field(None, max_length=255, description="Empty string clears it.")
+    metadata: dict[str, Any] | None = Field(None, description="Merged into the stored metadata.")
+
+
+class Person(BaseModel):
+    person_id: str
+    name: str
+    external_id: str | None
+    metadata: dict[str, Any]
+    face_count: int
+    created_at: datetime
+
+
+class PeoplePage(BaseModel):
+    people: list[Person]
+    next_cursor: str | None
+
+
+# -- faces
+
+
+class Face(BaseModel):
+    face_id: str
+    person_id: str
+    name: str
+    box: Box
+    detection_score: float
+    model: Model
+    created_at: datetime
+
+
+class EnrolledFace(BaseModel):
+    face_id: str
+    person_id: str
+    box: Box
+    detection_score: float
+    faces_in_photo: int = Field(description="Faces the detector found in the photo.")
+    model: Model
+
+
+class FacesPage(BaseModel):
+    faces: list[Face]
+    next_cursor: str | None
+
+
+class FacesDelete(BaseModel):
+    face_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class FacesDeleted(BaseModel):
+    deleted: list[str]
+    not_found: list[str]
+
+
+# -- recognition
+
+
+class Candidate(BaseModel):
+    person_id: str
+    name: str
+    similarity: Similarity
+    face_id: str = Field(description="The person's most similar face.")
+
+
+class IdentifiedFace(DetectedFace):
+    match: bool = Field(description="The best candidate reaches the threshold; false means unknown.")
+    candidates: list[Candidate] = Field(description="Best first, one per person.")
+
+
+class Identification(BaseModel):
+    faces: list[IdentifiedFace] = Field(description="Every face found, largest first.")
+    threshold: float
+    model: Model
+
+
+class Verification(BaseModel):
+    similarity: Similarity
+    match: bool
+    threshold: float
+    face_a: DetectedFace
+    face_b: DetectedFace
+    model: Model
+
+
+class PersonVerification(BaseModel):
+    person_id: str
+    similarity: Similarity | None = Field(description="Against the person's most similar face; null if they have none.")
+    match: bool
+    threshold: float
+    face_id: str | None = Field(description="The person's face that matched best.")
+    face: DetectedFace
+    model: Model
+
+
+class Detection(BaseModel):
+    faces: list[DetectedFace]
+    image_width: int
+    image_height: int
+
+
+class EmbeddedFace(DetectedFace):
+    embedding: list[float] = Field(description="L2-normalised.")
+
+
+class Embeddings(BaseModel):
+    faces: list[EmbeddedFace]
+    model: Model
+
+
+class SearchRequest(BaseModel):
+    embedding: list[float] = Field(min_length=1, max_length=4096, description="From POST /api/v1/embed (same model).")
+    top_k: int = Field(1, ge=1, le=100)
+    threshold: float | None = Field(None, ge=-1.0, le=1.0)
+
+
+class SearchResult(BaseModel):
+    match: bool
+    threshold: float
+    candidates: list[Candidate]
+    model: Model
