@@ -24,6 +24,7 @@ def _settings(**overrides: object) -> GatewaySettings:
         "detect_timeout_s": 2.0,
         "registry_timeout_s": 2.0,
         "health_timeout_s": 0.5,
+        "grpc_port": -1,
     }
     return GatewaySettings(**{**base, **overrides})  # type: ignore[arg-type]
 

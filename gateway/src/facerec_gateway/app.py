@@ -9,11 +9,14 @@ from fastapi import FastAPI
 
 from facerec_gateway.backends import Backends
 from facerec_gateway.errors import install_error_handlers
+from facerec_gateway.grpc_api import start_public_grpc
 from facerec_gateway.limits import BodySizeLimit
 from facerec_gateway.orchestration import FaceService
 from facerec_gateway.routes import health, seed
 from facerec_gateway.settings import GatewaySettings
 from facerec_gateway.v1.router import router as v1_router
+
+GRPC_GRACE_S = 10.0
 
 DESCRIPTION = """Face recognition backend: enrol people from photos and recognise them again.
 
@@ -25,11 +28,17 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         backends = Backends.connect(settings)
+        faces = FaceService(backends)
         app.state.backends = backends
-        app.state.faces = FaceService(backends)
+        app.state.faces = faces
+        grpc_server = None
+        if settings.grpc_port >= 0:
+            grpc_server, app.state.grpc_port, _ = await start_public_grpc(settings, faces)
         try:
             yield
         finally:
+            if grpc_server is not None:
+                await grpc_server.stop(GRPC_GRACE_S)
             await backends.close()
 
     docs = not settings.production

@@ -276,6 +276,9 @@ class FaceService:
         self, collection: str, embedding: list[float], top_k: int, threshold: float | None
     ) -> tuple[registry_pb2.MatchFaceResponse, types_pb2.ModelInfo]:
         """Match a caller's own vector, taken to come from the embedder's current model."""
+        norm = sum(v * v for v in embedding) ** 0.5
+        if norm > 0:
+            embedding = [v / norm for v in embedding]
         model = await self.model()
         reply = await self.registry(
             self._b.registry.MatchFace,

@@ -10,6 +10,9 @@ class GatewaySettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     log_level: str = "INFO"
+    grpc_port: int = Field(
+        50050, ge=-1, le=65535, description="Public gRPC FaceService; 0 picks a free port, -1 turns it off."
+    )
     production: bool = Field(False, description="Turns off /docs, /redoc and /openapi.json.")
 
     detector_address: str = "127.0.0.1:50051"

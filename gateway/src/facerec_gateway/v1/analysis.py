@@ -95,9 +95,7 @@ async def embed(file: Photo, faces: FacesDep, settings: SettingsDep, max_faces: 
 @router.post("/collections/{collection}/search", response_model=s.SearchResult)
 async def search(collection: CollectionPath, body: s.SearchRequest, faces: FacesDep) -> s.SearchResult:
     """Match your own vector (made by this service's current model, e.g. via /embed)."""
-    norm = sum(v * v for v in body.embedding) ** 0.5
-    embedding = [v / norm for v in body.embedding] if norm > 0 else body.embedding
-    result, model = await faces.search(collection, embedding, body.top_k, body.threshold)
+    result, model = await faces.search(collection, body.embedding, body.top_k, body.threshold)
     return s.SearchResult(
         match=result.match,
         threshold=result.threshold,

@@ -23,7 +23,8 @@ def main() -> None:
     print(
         f"""
 facerec is running
-  API          {stack.gateway_url}   (docs: {stack.gateway_url}/docs)
+  REST API     {stack.gateway_url}   (docs: {stack.gateway_url}/docs)
+  gRPC API     {stack.address("public_grpc")}   (facerec.v1.FaceService)
   detector     gRPC {stack.address("detector")}
   embedder     gRPC {stack.address("embedder")}   model {config.model_path}
   registry     gRPC {stack.address("registry")}   {db}

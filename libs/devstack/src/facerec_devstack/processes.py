@@ -30,10 +30,11 @@ class Ports:
     embedder: int = 50052
     registry: int = 50053
     gateway: int = 8000
+    public_grpc: int = 50050
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(free_port(), free_port(), free_port(), free_port())
+        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
 
 
 @dataclass

@@ -80,6 +80,7 @@ class Stack:
                     {
                         **common,
                         "FACEREC_GATEWAY_PORT": str(c.ports.gateway),
+                        "FACEREC_GATEWAY_GRPC_PORT": str(c.ports.public_grpc),
                         "FACEREC_GATEWAY_DETECTOR_ADDRESS": self.address("detector"),
                         "FACEREC_GATEWAY_EMBEDDER_ADDRESS": self.address("embedder"),
                         "FACEREC_GATEWAY_REGISTRY_ADDRESS": self.address("registry"),
