@@ -30,7 +30,7 @@ fi
 if command -v nginx >/dev/null 2>&1; then
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
-    sed 's/server gateway:8000;/server 127.0.0.1:8000;/' deploy/nginx/nginx.conf >"$tmp/nginx.conf"
+    sed 's/server gateway:/server 127.0.0.1:/' deploy/nginx/nginx.conf >"$tmp/nginx.conf"
     if grep -q 'server 127.0.0.1:8000;' "$tmp/nginx.conf" && nginx -q -t -c "$tmp/nginx.conf"; then
         pass "nginx -t (upstream gateway -> 127.0.0.1)"
     else

@@ -46,7 +46,7 @@ async def identify(
             )
             for f in found
         ],
-        threshold=found[0].result.threshold,
+        threshold=round(found[0].result.threshold, convert.DECIMALS),
         model=convert.model(model),
     )
 
@@ -62,7 +62,7 @@ async def verify(
     return s.Verification(
         similarity=round(done.similarity, convert.DECIMALS),
         match=done.match,
-        threshold=done.threshold,
+        threshold=round(done.threshold, convert.DECIMALS),
         face_a=convert.detected(done.face_a),
         face_b=convert.detected(done.face_b),
         model=convert.model(done.model),
@@ -98,7 +98,7 @@ async def search(collection: CollectionPath, body: s.SearchRequest, faces: Faces
     result, model = await faces.search(collection, body.embedding, body.top_k, body.threshold)
     return s.SearchResult(
         match=result.match,
-        threshold=result.threshold,
+        threshold=round(result.threshold, convert.DECIMALS),
         candidates=[convert.candidate(c) for c in result.candidates],
         model=convert.model(model),
     )

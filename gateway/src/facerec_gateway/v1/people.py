@@ -112,7 +112,7 @@ async def verify_person(
         person_id=person_id,
         similarity=round(best.similarity, convert.DECIMALS) if best else None,
         match=done.result.match,
-        threshold=done.result.threshold,
+        threshold=round(done.result.threshold, convert.DECIMALS),
         face_id=best.face_id if best else None,
         face=convert.detected(done.face),
         model=convert.model(done.model),
