@@ -8,7 +8,7 @@ MODEL  := models/w600k_mbf.onnx
 LOCAL  := protos libs/common libs/devstack gateway detector-service embedder-service registry-service
 PYPROJECTS := $(addsuffix /pyproject.toml,$(LOCAL))
 
-.PHONY: run test install models models-r100 lint format protos lock bench clean
+.PHONY: run test install models models-r100 lint format protos lock bench accuracy clean
 
 run: install models  ## serve the gateway on http://127.0.0.1:8000 with every service behind it
 	$(BIN)/python -m facerec_devstack
@@ -51,6 +51,9 @@ protos: install  ## regenerate the committed stubs after editing protos/
 lock: install  ## re-pin third-party packages
 	$(UV) pip compile --quiet --python-version 3.11 requirements/runtime.in -o requirements/runtime.txt
 	$(UV) pip compile --quiet --python-version 3.11 requirements/dev.in -o requirements/dev.txt
+
+accuracy: install models  ## recognition accuracy report through the running services (bench/accuracy.py)
+	$(BIN)/python bench/accuracy.py
 
 bench: install models  ## end-to-end benchmark: HTTP API vs in-process pipeline
 	$(BIN)/python bench/e2e.py

@@ -87,3 +87,14 @@ def test_too_many_pixels_refused_before_decoding() -> None:
     assert len(data) < 2_000_000
     with pytest.raises(ImageTooLarge):
         decode_image(data, LIMIT)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
+def test_channels_come_out_in_rgb_order(fmt: str) -> None:
+    # A channel swap anywhere upstream of the model barely moves accuracy: pin the order here.
+    red = Image.new("RGB", (64, 64), (230, 20, 20))
+    rgb = decode_image(_encode(red, fmt, **({"quality": 100} if fmt != "PNG" else {})), LIMIT)
+    r, g, b = rgb.reshape(-1, 3).mean(axis=0)
+    assert r > 200
+    assert g < 50
+    assert b < 50

@@ -8,6 +8,7 @@ from facerec_common.rgb import RgbArray
 from facerec_detector.align import align_face
 from facerec_detector.decode import decode_image
 from facerec_detector.mtcnn_runtime import MtcnnDetector, RawFace
+from facerec_detector.quality import Quality, measure
 from facerec_detector.settings import DetectorSettings
 from facerec_detector.thumbnail import face_thumbnail
 
@@ -25,6 +26,7 @@ class DetectedFace:
     raw: RawFace
     aligned: RgbArray
     thumbnail_jpeg: bytes
+    quality: Quality
 
 
 @dataclass(frozen=True)
@@ -59,17 +61,12 @@ class FacePipeline:
         raw_faces = self._detector.detect(image, options.min_face_size, options.min_score)
         if options.max_faces:
             raw_faces = raw_faces[: options.max_faces]
-        faces = [
-            DetectedFace(
-                raw=raw,
-                aligned=align_face(image, raw.landmarks),
-                thumbnail_jpeg=(
-                    face_thumbnail(image, raw.x, raw.y, raw.width, raw.height, self._settings.thumbnail_side)
-                    if options.include_thumbnails
-                    else b""
-                ),
-            )
-            for raw in raw_faces
-        ]
+        faces = []
+        for raw in raw_faces:
+            aligned = align_face(image, raw.landmarks)
+            thumbnail = b""
+            if options.include_thumbnails:
+                thumbnail = face_thumbnail(image, raw.x, raw.y, raw.width, raw.height, self._settings.thumbnail_side)
+            faces.append(DetectedFace(raw, aligned, thumbnail, measure(raw.landmarks, aligned)))
         height, width = image.shape[:2]
         return Detection(width=width, height=height, faces=faces)

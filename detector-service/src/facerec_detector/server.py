@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,6 +35,7 @@ def face_to_proto(face: DetectedFace) -> detector_pb2.Face:
         landmarks=types_pb2.Landmarks(**points),
         aligned=rgb.to_proto(face.aligned),
         thumbnail_jpeg=face.thumbnail_jpeg,
+        quality=detector_pb2.FaceQuality(**dataclasses.asdict(face.quality)),
     )
 
 

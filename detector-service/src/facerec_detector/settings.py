@@ -12,7 +12,9 @@ class DetectorSettings(GrpcServiceSettings):
     port: int = 50051
     workers: int = Field(1, ge=1, le=64, description="Concurrent detections; MTCNN is CPU-bound.")
     min_face_size: float = Field(20.0, ge=12.0, description="Smallest face side reported, source pixels.")
-    min_score: float = Field(0.9, ge=0.0, le=1.0, description="Smallest MTCNN confidence reported.")
+    min_score: float = Field(
+        0.8, ge=0.0, le=1.0, description="Smallest MTCNN confidence reported; enrolment asks for more."
+    )
     max_faces: int = Field(0, ge=0, description="Faces returned per image, largest first; 0: all.")
     max_pixels: int = Field(40_000_000, ge=1, description="Refuse images above this many pixels before decoding.")
     detect_max_side: int = Field(

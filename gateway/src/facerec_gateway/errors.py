@@ -1,6 +1,6 @@
 """Domain errors to HTTP: the one place an error code gets an HTTP status.
 
-Body of every error: {"detail": <message>, "error": {"code": <CODE>, "message": <message>}}.
+Body of every error: {"detail": <message>, "error": {"code": <CODE>, "message": <message>, "details"?: {...}}}.
 `detail` keeps clients written against FastAPI's default error shape working.
 """
 
@@ -38,6 +38,13 @@ HTTP_STATUS: dict[str, int] = {
     e.ImageTooLarge.code: 413,
     PayloadTooLarge.code: 413,
     e.NoFace.code: 422,
+    e.PoorQuality.code: 422,
+    e.FaceTooSmall.code: 422,
+    e.LowDetectionScore.code: 422,
+    e.ExtremePose.code: 422,
+    e.Blurry.code: 422,
+    e.TooDark.code: 422,
+    e.TooBright.code: 422,
     e.MultipleFaces.code: 422,
     e.ModelMismatch.code: 409,
     e.ReembeddingIncomplete.code: 409,
@@ -53,8 +60,11 @@ HTTP_STATUS: dict[str, int] = {
 }
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": message, "error": {"code": code, "message": message}})
+def error_response(status: int, code: str, message: str, details: dict[str, str] | None = None) -> JSONResponse:
+    error: dict[str, object] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return JSONResponse(status_code=status, content={"detail": message, "error": error})
 
 
 async def _facerec_error(request: Request, exc: Exception) -> JSONResponse:
@@ -63,7 +73,7 @@ async def _facerec_error(request: Request, exc: Exception) -> JSONResponse:
     if status >= 500 and status != 503:
         log.error("internal error on %s %s: %s", request.method, request.url.path, exc.message)
         return error_response(status, e.FacerecError.code, e.FacerecError.default_message)
-    return error_response(status, exc.code, exc.message)
+    return error_response(status, exc.code, exc.message, exc.metadata)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -124,7 +124,9 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
         done = await self._faces.enroll_for_person(
             request.collection, request.person_id, request.image, face_index, request.select_largest
         )
-        return pb.EnrollFaceResponse(face=done.record, faces_in_photo=done.faces_in_photo)
+        return pb.EnrollFaceResponse(
+            face=done.record, faces_in_photo=done.faces_in_photo, possible_duplicate=done.possible_duplicate
+        )
 
     @translate_errors
     async def Identify(self, request: pb.IdentifyRequest, context: Context) -> pb.IdentifyResponse:

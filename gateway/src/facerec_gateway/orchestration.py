@@ -25,6 +25,7 @@ from facerec_common.errors import (
     NoFace,
     ReembeddingIncomplete,
 )
+from facerec_gateway import quality_gate
 from facerec_gateway.backends import Backends, call
 
 LIST_PAGE_SIZE = 200
@@ -76,6 +77,8 @@ class Enrolment:
     record: registry_pb2.FaceRecord
     face: detector_pb2.Face
     faces_in_photo: int
+    # Another person this face already matches closely: a likely mix-up, reported not refused.
+    possible_duplicate: registry_pb2.Candidate | None
 
 
 class FaceService:
@@ -149,6 +152,7 @@ class FaceService:
     async def enroll(self, collection: str, name: str, image: bytes) -> registry_pb2.FaceRecord:
         """Store the largest face of the photo under this person's name."""
         face = await self._largest_face(image, thumbnails=True)
+        quality_gate.check(face, self._s.enrol_quality)
         [embedding], model = await self.embed([face])
         reply = await self.registry(
             self._b.registry.EnrollFace, _enrol_request(collection, face, embedding, model, person_name=name)
@@ -210,11 +214,20 @@ class FaceService:
             self._b.registry.GetPerson, registry_pb2.GetPersonRequest(collection=collection, person_id=person_id)
         )
         face, count = await self._chosen_face(image, face_index, select_largest)
+        quality_gate.check(face, self._s.enrol_quality)
         [embedding], model = await self.embed([face])
+        nearest = await self.registry(
+            self._b.registry.MatchFace,
+            registry_pb2.MatchFaceRequest(collection=collection, embedding=embedding, model=model, top_k=2),
+        )
+        duplicate = next(
+            (c for c in nearest.candidates if c.person_id != person_id and c.similarity >= self._s.duplicate_threshold),
+            None,
+        )
         reply = await self.registry(
             self._b.registry.EnrollFace, _enrol_request(collection, face, embedding, model, person_id=person_id)
         )
-        return Enrolment(record=reply.face, face=face, faces_in_photo=count)
+        return Enrolment(record=reply.face, face=face, faces_in_photo=count, possible_duplicate=duplicate)
 
     async def identify(
         self, collection: str, image: bytes, top_k: int, threshold: float | None, max_faces: int

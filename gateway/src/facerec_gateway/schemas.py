@@ -28,6 +28,9 @@ class StoredFace(BaseModel):
 class ErrorBody(BaseModel):
     code: str = Field(examples=["NO_FACE"])
     message: str
+    details: dict[str, str] | None = Field(
+        None, description="Machine-readable context, e.g. the failed quality checks."
+    )
 
 
 class ErrorResponse(BaseModel):

@@ -3,9 +3,11 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from facerec_gateway.quality_gate import QualityThresholds
+
 
 class GatewaySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FACEREC_GATEWAY_")
+    model_config = SettingsConfigDict(env_prefix="FACEREC_GATEWAY_", env_nested_delimiter="__")
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
@@ -26,6 +28,11 @@ class GatewaySettings(BaseSettings):
 
     max_upload_mb: float = Field(10.0, gt=0, description="Largest accepted upload; larger gets 413.")
     default_collection: str = Field("default", description="Collection the seed endpoints act on.")
+    # e.g. FACEREC_GATEWAY_ENROL_QUALITY__MIN_SHARPNESS=30
+    enrol_quality: QualityThresholds = Field(default_factory=QualityThresholds)
+    duplicate_threshold: float = Field(
+        0.5, ge=-1.0, le=1.0, description="Enrolling a face this similar to another person adds a warning."
+    )
 
     @property
     def max_upload_bytes(self) -> int:

@@ -71,11 +71,14 @@ async def verify(
 
 @router.post("/detect", response_model=s.Detection)
 async def detect(file: Photo, faces: FacesDep, settings: SettingsDep, max_faces: MaxFaces = 0) -> s.Detection:
-    """Every face with its box, 5 landmarks and detection score (an empty list when none)."""
+    """Every face with its box, 5 landmarks, detection score and quality measures, so a client can
+    guide its user before enrolling (an empty list when there is no face)."""
     image = await read_image(file, settings.max_upload_bytes)
     found = await faces.detect(image, max_faces=max_faces)
     return s.Detection(
-        faces=[convert.detected(f) for f in found.faces], image_width=found.image_width, image_height=found.image_height
+        faces=[convert.qualified(f, settings.enrol_quality) for f in found.faces],
+        image_width=found.image_width,
+        image_height=found.image_height,
     )
 
 
@@ -86,7 +89,8 @@ async def embed(file: Photo, faces: FacesDep, settings: SettingsDep, max_faces: 
     found, vectors, model = await faces.embed_photo(image, max_faces)
     return s.Embeddings(
         faces=[
-            s.EmbeddedFace(**convert.detected(f).model_dump(), embedding=v) for f, v in zip(found, vectors, strict=True)
+            s.EmbeddedFace(**convert.qualified(f, settings.enrol_quality).model_dump(), embedding=v)
+            for f, v in zip(found, vectors, strict=True)
         ],
         model=convert.model(model),
     )

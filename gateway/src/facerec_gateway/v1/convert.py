@@ -7,6 +7,8 @@ from google.protobuf import json_format
 from facerec.common.v1 import types_pb2
 from facerec.detector.v1 import detector_pb2
 from facerec.registry.v1 import registry_pb2
+from facerec_gateway import quality_gate
+from facerec_gateway.quality_gate import QualityThresholds
 from facerec_gateway.v1 import schemas as s
 
 DECIMALS = 4
@@ -36,6 +38,24 @@ def detected(face: detector_pb2.Face) -> s.DetectedFace:
             mouth_right=_point(lm.mouth_right),
         ),
         detection_score=round(face.score, DECIMALS),
+    )
+
+
+def qualified(face: detector_pb2.Face, limits: QualityThresholds) -> s.QualifiedFace:
+    q = face.quality
+    failed = [p.code for p in quality_gate.problems(face, limits)]
+    return s.QualifiedFace(
+        **detected(face).model_dump(),
+        quality=s.Quality(
+            inter_eye_px=round(q.inter_eye_px, 1),
+            yaw_deg=round(q.yaw_deg, 1),
+            pitch_deg=round(q.pitch_deg, 1),
+            roll_deg=round(q.roll_deg, 1),
+            sharpness=round(q.sharpness, 1),
+            brightness=round(q.brightness, 1),
+            enrollable=not failed,
+            problems=failed,
+        ),
     )
 
 

@@ -81,10 +81,24 @@ async def enrol_face(
     face_index: Annotated[int | None, Form(ge=0, description="Which face, 0 = largest")] = None,
     select: Annotated[Literal["largest"] | None, Form(description="`largest` picks the largest face")] = None,
 ) -> s.EnrolledFace:
-    """Enrol the photo's face for this person. A photo with several faces is refused (422
-    MULTIPLE_FACES) unless `face_index` or `select=largest` says which."""
+    """Enrol the photo's face for this person. Refused with 422 and a reason when the photo has
+    no face (NO_FACE), several similar faces and no `face_index` / `select=largest`
+    (MULTIPLE_FACES), or a face not fit to enrol (FACE_TOO_SMALL, LOW_DETECTION_SCORE,
+    EXTREME_POSE, BLURRY, TOO_DARK, TOO_BRIGHT; `error.details.reasons` lists them all)."""
     image = await read_image(file, settings.max_upload_bytes)
     done = await faces.enroll_for_person(collection, person_id, image, face_index, select == "largest")
+    warnings = []
+    if done.possible_duplicate is not None:
+        other = done.possible_duplicate
+        warnings.append(
+            s.EnrolWarning(
+                code="POSSIBLE_DUPLICATE",
+                message=f"This face is very similar to {other.person_name}'s: check it is the right person.",
+                person_id=other.person_id,
+                name=other.person_name,
+                similarity=round(other.similarity, convert.DECIMALS),
+            )
+        )
     return s.EnrolledFace(
         face_id=done.record.face_id,
         person_id=done.record.person_id,
@@ -92,6 +106,7 @@ async def enrol_face(
         detection_score=round(done.record.detection_score, convert.DECIMALS),
         faces_in_photo=done.faces_in_photo,
         model=convert.model(done.record.model),
+        warnings=warnings,
     )
 
 

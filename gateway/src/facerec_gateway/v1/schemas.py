@@ -106,6 +106,14 @@ class Face(BaseModel):
     created_at: datetime
 
 
+class EnrolWarning(BaseModel):
+    code: str = Field(examples=["POSSIBLE_DUPLICATE"])
+    message: str
+    person_id: str | None = None
+    name: str | None = None
+    similarity: float | None = None
+
+
 class EnrolledFace(BaseModel):
     face_id: str
     person_id: str
@@ -113,6 +121,7 @@ class EnrolledFace(BaseModel):
     detection_score: float
     faces_in_photo: int = Field(description="Faces the detector found in the photo.")
     model: Model
+    warnings: list[EnrolWarning] = Field(description="Enrolled, but worth a look (e.g. POSSIBLE_DUPLICATE).")
 
 
 class FacesPage(BaseModel):
@@ -169,13 +178,28 @@ class PersonVerification(BaseModel):
     model: Model
 
 
+class Quality(BaseModel):
+    inter_eye_px: float = Field(description="Distance between the eye centres, pixels.")
+    yaw_deg: float = Field(description="Head turn left/right (estimate from landmarks), 0 = facing the camera.")
+    pitch_deg: float = Field(description="Head tilt up/down (estimate).")
+    roll_deg: float = Field(description="In-plane rotation of the eye line.")
+    sharpness: float = Field(description="Variance of the Laplacian of the aligned face; low = blurred.")
+    brightness: float = Field(description="Mean grey level of the aligned face, 0..255.")
+    enrollable: bool = Field(description="Passes every enrolment check.")
+    problems: list[str] = Field(description="Failed checks, e.g. BLURRY, TOO_DARK, FACE_TOO_SMALL.")
+
+
+class QualifiedFace(DetectedFace):
+    quality: Quality
+
+
 class Detection(BaseModel):
-    faces: list[DetectedFace]
+    faces: list[QualifiedFace]
     image_width: int
     image_height: int
 
 
-class EmbeddedFace(DetectedFace):
+class EmbeddedFace(QualifiedFace):
     embedding: list[float] = Field(description="L2-normalised.")
 
 

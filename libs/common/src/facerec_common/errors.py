@@ -62,6 +62,44 @@ class NoFace(FacerecError):
     default_message = "No face was found in the image."
 
 
+class PoorQuality(FacerecError):
+    """The face is not fit to enrol; `metadata["reasons"]` lists every failed check."""
+
+    code = "POOR_QUALITY"
+    grpc_status = grpc.StatusCode.FAILED_PRECONDITION
+    default_message = "The face is not good enough to enrol."
+
+
+class FaceTooSmall(PoorQuality):
+    code = "FACE_TOO_SMALL"
+    default_message = "The face is too small: move closer or use a larger photo."
+
+
+class LowDetectionScore(PoorQuality):
+    code = "LOW_DETECTION_SCORE"
+    default_message = "The detector is not confident this is a face."
+
+
+class ExtremePose(PoorQuality):
+    code = "EXTREME_POSE"
+    default_message = "The head is turned too far: face the camera."
+
+
+class Blurry(PoorQuality):
+    code = "BLURRY"
+    default_message = "The face is blurred."
+
+
+class TooDark(PoorQuality):
+    code = "TOO_DARK"
+    default_message = "The face is too dark."
+
+
+class TooBright(PoorQuality):
+    code = "TOO_BRIGHT"
+    default_message = "The face is overexposed."
+
+
 class ModelMismatch(FacerecError):
     code = "MODEL_MISMATCH"
     grpc_status = grpc.StatusCode.FAILED_PRECONDITION

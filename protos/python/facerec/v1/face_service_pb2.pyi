@@ -39,12 +39,14 @@ class EnrollFaceRequest(_message.Message):
     def __init__(self, collection: _Optional[str] = ..., person_id: _Optional[str] = ..., image: _Optional[bytes] = ..., face_index: _Optional[int] = ..., select_largest: _Optional[bool] = ...) -> None: ...
 
 class EnrollFaceResponse(_message.Message):
-    __slots__ = ("face", "faces_in_photo")
+    __slots__ = ("face", "faces_in_photo", "possible_duplicate")
     FACE_FIELD_NUMBER: _ClassVar[int]
     FACES_IN_PHOTO_FIELD_NUMBER: _ClassVar[int]
+    POSSIBLE_DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     face: _registry_pb2.FaceRecord
     faces_in_photo: int
-    def __init__(self, face: _Optional[_Union[_registry_pb2.FaceRecord, _Mapping]] = ..., faces_in_photo: _Optional[int] = ...) -> None: ...
+    possible_duplicate: _registry_pb2.Candidate
+    def __init__(self, face: _Optional[_Union[_registry_pb2.FaceRecord, _Mapping]] = ..., faces_in_photo: _Optional[int] = ..., possible_duplicate: _Optional[_Union[_registry_pb2.Candidate, _Mapping]] = ...) -> None: ...
 
 class IdentifyRequest(_message.Message):
     __slots__ = ("collection", "image", "top_k", "threshold", "max_faces")

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from facerec.common.v1 import types_pb2 as facerec_dot_common_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"facerec/detector/v1/detector.proto\x12\x13\x66\x61\x63\x65rec.detector.v1\x1a\x1d\x66\x61\x63\x65rec/common/v1/types.proto\"S\n\rDetectRequest\x12\r\n\x05image\x18\x01 \x01(\x0c\x12\x33\n\x07options\x18\x02 \x01(\x0b\x32\".facerec.detector.v1.DetectOptions\"h\n\rDetectOptions\x12\x15\n\rmin_face_size\x18\x01 \x01(\x02\x12\x11\n\tmin_score\x18\x02 \x01(\x02\x12\x11\n\tmax_faces\x18\x03 \x01(\r\x12\x1a\n\x12include_thumbnails\x18\x04 \x01(\x08\"\xb1\x01\n\x04\x46\x61\x63\x65\x12#\n\x03\x62ox\x18\x01 \x01(\x0b\x32\x16.facerec.common.v1.Box\x12\r\n\x05score\x18\x02 \x01(\x02\x12/\n\tlandmarks\x18\x03 \x01(\x0b\x32\x1c.facerec.common.v1.Landmarks\x12,\n\x07\x61ligned\x18\x04 \x01(\x0b\x32\x1b.facerec.common.v1.RgbImage\x12\x16\n\x0ethumbnail_jpeg\x18\x05 \x01(\x0c\"e\n\x0e\x44\x65tectResponse\x12(\n\x05\x66\x61\x63\x65s\x18\x01 \x03(\x0b\x32\x19.facerec.detector.v1.Face\x12\x13\n\x0bimage_width\x18\x02 \x01(\r\x12\x14\n\x0cimage_height\x18\x03 \x01(\r2d\n\x0f\x44\x65tectorService\x12Q\n\x06\x44\x65tect\x12\".facerec.detector.v1.DetectRequest\x1a#.facerec.detector.v1.DetectResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"facerec/detector/v1/detector.proto\x12\x13\x66\x61\x63\x65rec.detector.v1\x1a\x1d\x66\x61\x63\x65rec/common/v1/types.proto\"S\n\rDetectRequest\x12\r\n\x05image\x18\x01 \x01(\x0c\x12\x33\n\x07options\x18\x02 \x01(\x0b\x32\".facerec.detector.v1.DetectOptions\"h\n\rDetectOptions\x12\x15\n\rmin_face_size\x18\x01 \x01(\x02\x12\x11\n\tmin_score\x18\x02 \x01(\x02\x12\x11\n\tmax_faces\x18\x03 \x01(\r\x12\x1a\n\x12include_thumbnails\x18\x04 \x01(\x08\"\xe4\x01\n\x04\x46\x61\x63\x65\x12#\n\x03\x62ox\x18\x01 \x01(\x0b\x32\x16.facerec.common.v1.Box\x12\r\n\x05score\x18\x02 \x01(\x02\x12/\n\tlandmarks\x18\x03 \x01(\x0b\x32\x1c.facerec.common.v1.Landmarks\x12,\n\x07\x61ligned\x18\x04 \x01(\x0b\x32\x1b.facerec.common.v1.RgbImage\x12\x16\n\x0ethumbnail_jpeg\x18\x05 \x01(\x0c\x12\x31\n\x07quality\x18\x06 \x01(\x0b\x32 .facerec.detector.v1.FaceQuality\"\x80\x01\n\x0b\x46\x61\x63\x65Quality\x12\x14\n\x0cinter_eye_px\x18\x01 \x01(\x02\x12\x0f\n\x07yaw_deg\x18\x02 \x01(\x02\x12\x11\n\tpitch_deg\x18\x03 \x01(\x02\x12\x10\n\x08roll_deg\x18\x04 \x01(\x02\x12\x11\n\tsharpness\x18\x05 \x01(\x02\x12\x12\n\nbrightness\x18\x06 \x01(\x02\"e\n\x0e\x44\x65tectResponse\x12(\n\x05\x66\x61\x63\x65s\x18\x01 \x03(\x0b\x32\x19.facerec.detector.v1.Face\x12\x13\n\x0bimage_width\x18\x02 \x01(\r\x12\x14\n\x0cimage_height\x18\x03 \x01(\r2d\n\x0f\x44\x65tectorService\x12Q\n\x06\x44\x65tect\x12\".facerec.detector.v1.DetectRequest\x1a#.facerec.detector.v1.DetectResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,9 +37,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DETECTOPTIONS']._serialized_start=175
   _globals['_DETECTOPTIONS']._serialized_end=279
   _globals['_FACE']._serialized_start=282
-  _globals['_FACE']._serialized_end=459
-  _globals['_DETECTRESPONSE']._serialized_start=461
-  _globals['_DETECTRESPONSE']._serialized_end=562
-  _globals['_DETECTORSERVICE']._serialized_start=564
-  _globals['_DETECTORSERVICE']._serialized_end=664
+  _globals['_FACE']._serialized_end=510
+  _globals['_FACEQUALITY']._serialized_start=513
+  _globals['_FACEQUALITY']._serialized_end=641
+  _globals['_DETECTRESPONSE']._serialized_start=643
+  _globals['_DETECTRESPONSE']._serialized_end=744
+  _globals['_DETECTORSERVICE']._serialized_start=746
+  _globals['_DETECTORSERVICE']._serialized_end=846
 # @@protoc_insertion_point(module_scope)

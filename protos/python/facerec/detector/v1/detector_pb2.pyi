@@ -28,18 +28,36 @@ class DetectOptions(_message.Message):
     def __init__(self, min_face_size: _Optional[float] = ..., min_score: _Optional[float] = ..., max_faces: _Optional[int] = ..., include_thumbnails: _Optional[bool] = ...) -> None: ...
 
 class Face(_message.Message):
-    __slots__ = ("box", "score", "landmarks", "aligned", "thumbnail_jpeg")
+    __slots__ = ("box", "score", "landmarks", "aligned", "thumbnail_jpeg", "quality")
     BOX_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     LANDMARKS_FIELD_NUMBER: _ClassVar[int]
     ALIGNED_FIELD_NUMBER: _ClassVar[int]
     THUMBNAIL_JPEG_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_FIELD_NUMBER: _ClassVar[int]
     box: _types_pb2.Box
     score: float
     landmarks: _types_pb2.Landmarks
     aligned: _types_pb2.RgbImage
     thumbnail_jpeg: bytes
-    def __init__(self, box: _Optional[_Union[_types_pb2.Box, _Mapping]] = ..., score: _Optional[float] = ..., landmarks: _Optional[_Union[_types_pb2.Landmarks, _Mapping]] = ..., aligned: _Optional[_Union[_types_pb2.RgbImage, _Mapping]] = ..., thumbnail_jpeg: _Optional[bytes] = ...) -> None: ...
+    quality: FaceQuality
+    def __init__(self, box: _Optional[_Union[_types_pb2.Box, _Mapping]] = ..., score: _Optional[float] = ..., landmarks: _Optional[_Union[_types_pb2.Landmarks, _Mapping]] = ..., aligned: _Optional[_Union[_types_pb2.RgbImage, _Mapping]] = ..., thumbnail_jpeg: _Optional[bytes] = ..., quality: _Optional[_Union[FaceQuality, _Mapping]] = ...) -> None: ...
+
+class FaceQuality(_message.Message):
+    __slots__ = ("inter_eye_px", "yaw_deg", "pitch_deg", "roll_deg", "sharpness", "brightness")
+    INTER_EYE_PX_FIELD_NUMBER: _ClassVar[int]
+    YAW_DEG_FIELD_NUMBER: _ClassVar[int]
+    PITCH_DEG_FIELD_NUMBER: _ClassVar[int]
+    ROLL_DEG_FIELD_NUMBER: _ClassVar[int]
+    SHARPNESS_FIELD_NUMBER: _ClassVar[int]
+    BRIGHTNESS_FIELD_NUMBER: _ClassVar[int]
+    inter_eye_px: float
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
+    sharpness: float
+    brightness: float
+    def __init__(self, inter_eye_px: _Optional[float] = ..., yaw_deg: _Optional[float] = ..., pitch_deg: _Optional[float] = ..., roll_deg: _Optional[float] = ..., sharpness: _Optional[float] = ..., brightness: _Optional[float] = ...) -> None: ...
 
 class DetectResponse(_message.Message):
     __slots__ = ("faces", "image_width", "image_height")
