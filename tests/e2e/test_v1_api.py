@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -328,3 +329,68 @@ def test_unknown_collection_everywhere(api: httpx.Client, data_dir: Path) -> Non
     _error(api.post(f"{V1}/collections/{missing}/identify", files=_file(photo)), 404, "COLLECTION_NOT_FOUND")
     _error(api.get(f"{V1}/collections/{missing}/people"), 404, "COLLECTION_NOT_FOUND")
     _error(api.post(f"{V1}/collections/{missing}/people", json={"name": "X"}), 404, "COLLECTION_NOT_FOUND")
+
+
+def test_hostile_json_is_422_never_500(api: httpx.Client, gallery: tuple[str, dict[str, str]]) -> None:
+    name, _ = gallery
+    people_url = f"{V1}/collections/{name}/people"
+    deep: dict[str, Any] = {}
+    node = deep
+    for _ in range(40):
+        node["x"] = {}
+        node = node["x"]
+    bodies = [
+        '{"name": "A", "metadata": {"n": 1' + "0" * 400 + "}}",
+        '{"name": "A", "metadata": {"n": NaN}}',
+        '{"name": "A", "metadata": {"n": Infinity}}',
+        '{"name": "A", "metadata": {"\\ud800": 1}}',
+        '{"name": "\\ud800"}',
+        '{"name": "A", "metadata": ' + json.dumps(deep) + "}",
+        '{"name": "A", "metadata": {"blob": "' + "x" * 20_000 + '"}}',
+        '{"name": "A", "metadata": [1, 2]}',
+        "not json",
+    ]
+    for body in bodies:
+        reply = api.post(people_url, content=body, headers={"content-type": "application/json"})
+        assert reply.status_code == 422, (body[:60], reply.text)
+        assert reply.json()["error"]["code"] == "VALIDATION_ERROR"
+    bulk = api.post(
+        f"{V1}/collections/{name}/faces:delete",
+        content='{"face_ids": ["\\ud800"]}',
+        headers={"content-type": "application/json"},
+    )
+    assert bulk.status_code == 422
+
+
+def test_metadata_numbers_come_back_as_sent(api: httpx.Client, gallery: tuple[str, dict[str, str]]) -> None:
+    name, _ = gallery
+    sent = {"level": 3, "ratio": 0.5, "tags": ["a", 1], "nested": {"n": -2}}
+    created = _ok(api.post(f"{V1}/collections/{name}/people", json={"name": "Meta", "metadata": sent}), 201)
+    assert created["metadata"] == sent
+    assert isinstance(created["metadata"]["level"], int)
+    api.delete(f"{V1}/collections/{name}/people/{created['person_id']}")
+
+
+def test_two_large_photos_fit_one_verify_request(api: httpx.Client) -> None:
+    blob = b"\xff\xd8\xff" + bytes(6 * 1024 * 1024)  # each under the 10 MB limit, 12 MB together
+    reply = api.post(f"{V1}/verify", files={"image_a": ("a.jpg", blob), "image_b": ("b.jpg", blob)})
+    assert reply.status_code == 400  # refused for what it is (not an image), not for its size
+    assert reply.json()["error"]["code"] == "INVALID_IMAGE"
+
+
+def test_uppercase_person_id_is_the_same_person(
+    api: httpx.Client, gallery: tuple[str, dict[str, str]], people: dict[str, list[Path]]
+) -> None:
+    name, ids = gallery
+    person, person_id = list(ids.items())[7]
+    reply = _ok(
+        api.post(
+            f"{V1}/collections/{name}/people/{person_id.upper()}/faces",
+            files=_file(people[person][-1]),
+            data={"select": "largest"},
+        ),
+        201,
+    )
+    assert reply["person_id"] == person_id
+    assert reply["warnings"] == []  # not a "duplicate" of themselves
+    _ok(api.delete(f"{V1}/collections/{name}/faces/{reply['face_id']}"), 204)

@@ -12,6 +12,8 @@ from facerec_common.errors import EmptyFile, ImageTooLarge, InvalidImage, Unsupp
 from facerec_common.rgb import RgbArray
 
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP")
+# Multi-picture JPEG (cameras, phones): its first frame is an ordinary JPEG.
+JPEG_VARIANTS = ("MPO",)
 
 
 def decode_image(data: bytes, max_pixels: int) -> RgbArray:
@@ -22,7 +24,7 @@ def decode_image(data: bytes, max_pixels: int) -> RgbArray:
             # Our own pixel limit below is the one that counts; Pillow's bomb warning is noise.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-            if image.format not in SUPPORTED_FORMATS:
+            if image.format not in SUPPORTED_FORMATS + JPEG_VARIANTS:
                 raise UnsupportedImageFormat(
                     f"Image format {image.format} is not supported; send one of {', '.join(SUPPORTED_FORMATS)}.",
                     format=str(image.format),

@@ -75,9 +75,11 @@ class MtcnnDetector:
     def detect(self, image: RgbArray, min_face_size: float, min_score: float) -> list[RawFace]:
         height, width = image.shape[:2]
         scale = min(1.0, self._detect_max_side / max(height, width))
+        if min(height, width) * scale < PNET_WINDOW:
+            return []  # thinner than the smallest face MTCNN can see
         small: npt.NDArray[np.uint8] = image
         if scale < 1.0:
-            size = (round(width * scale), round(height * scale))
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
             small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)  # type: ignore[assignment]
         size_in_small = max(float(PNET_WINDOW), min_face_size * scale)
         rows = self._mtcnn.detect_faces(small, output_type="numpy", box_format="xywh", min_face_size=size_in_small)

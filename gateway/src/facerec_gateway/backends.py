@@ -6,6 +6,7 @@ transport failure or a peer's domain error becomes a FacerecError here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -21,6 +22,36 @@ from facerec_common.server import message_options
 from facerec_gateway.settings import GatewaySettings
 
 T = TypeVar("T")
+
+# Calls that change nothing are retried by gRPC itself when a replica is briefly
+# unreachable (restart, rollout); writes never are, so nothing is applied twice.
+IDEMPOTENT_METHODS = {
+    "facerec.detector.v1.DetectorService": ["Detect"],
+    "facerec.embedder.v1.EmbedderService": ["Embed", "GetModel"],
+    "facerec.registry.v1.RegistryService": [
+        "GetCollection",
+        "ListCollections",
+        "GetPerson",
+        "ListPeople",
+        "GetFace",
+        "ListFaces",
+        "MatchFace",
+        "CompareEmbeddings",
+        "ListAlignedCrops",
+    ],
+}
+RETRY_POLICY = {
+    "maxAttempts": 4,
+    "initialBackoff": "0.1s",
+    "maxBackoff": "1s",
+    "backoffMultiplier": 2,
+    "retryableStatusCodes": ["UNAVAILABLE"],
+}
+
+
+def _service_config(service: str) -> str:
+    names = [{"service": service, "method": m} for m in IDEMPOTENT_METHODS[service]]
+    return json.dumps({"methodConfig": [{"name": names, "retryPolicy": RETRY_POLICY}]})
 
 
 async def call(pending: Awaitable[T]) -> T:
@@ -43,10 +74,15 @@ class Backends:
         # Round-robin over every address the name resolves to: with headless Services
         # (deploy/k8s) each call can go to another replica instead of sticking to one.
         options = [*message_options(settings.max_message_mb), ("grpc.lb_policy_name", "round_robin")]
+
+        def channel(address: str, service: str) -> grpc.aio.Channel:
+            config = [("grpc.enable_retries", 1), ("grpc.service_config", _service_config(service))]
+            return grpc.aio.insecure_channel(address, options=[*options, *config])
+
         channels = {
-            "detector": grpc.aio.insecure_channel(settings.detector_address, options=options),
-            "embedder": grpc.aio.insecure_channel(settings.embedder_address, options=options),
-            "registry": grpc.aio.insecure_channel(settings.registry_address, options=options),
+            "detector": channel(settings.detector_address, "facerec.detector.v1.DetectorService"),
+            "embedder": channel(settings.embedder_address, "facerec.embedder.v1.EmbedderService"),
+            "registry": channel(settings.registry_address, "facerec.registry.v1.RegistryService"),
         }
         return cls(
             settings=settings,

@@ -210,9 +210,10 @@ class FaceService:
     async def enroll_for_person(
         self, collection: str, person_id: str, image: bytes, face_index: int | None, select_largest: bool
     ) -> Enrolment:
-        await self.registry(
+        found = await self.registry(
             self._b.registry.GetPerson, registry_pb2.GetPersonRequest(collection=collection, person_id=person_id)
         )
+        person_id = found.person_id  # canonical form, for the comparisons below
         face, count = await self._chosen_face(image, face_index, select_largest)
         quality_gate.check(face, self._s.enrol_quality)
         [embedding], model = await self.embed([face])
@@ -326,6 +327,12 @@ class FaceService:
                             timeout=self._s.embed_timeout_s,
                         )
                     )
+                    if reply.model.version != model.version:
+                        # Replicas disagree (a rollout in progress): never stage vectors under the wrong model.
+                        raise ReembeddingIncomplete(
+                            f"The embedder switched from {model.name}@{model.version} to "
+                            f"{reply.model.name}@{reply.model.version} during re-embedding; retry."
+                        )
                     staged = [
                         registry_pb2.StagedEmbedding(face_id=c.face_id, embedding=e.values)
                         for c, e in zip(page.crops, reply.embeddings, strict=True)

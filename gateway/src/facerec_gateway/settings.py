@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from facerec_gateway.quality_gate import QualityThresholds
@@ -33,6 +33,13 @@ class GatewaySettings(BaseSettings):
     duplicate_threshold: float = Field(
         0.5, ge=-1.0, le=1.0, description="Enrolling a face this similar to another person adds a warning."
     )
+
+    @model_validator(mode="after")
+    def _uploads_fit_in_messages(self) -> GatewaySettings:
+        # An upload travels to the detector in one gRPC message.
+        if self.max_upload_mb + 1 > self.max_message_mb:
+            raise ValueError("max_upload_mb must be at least 1 MB below max_message_mb")
+        return self
 
     @property
     def max_upload_bytes(self) -> int:

@@ -152,13 +152,28 @@ async def _check_model_for_read(session: AsyncSession, collection: Collection, m
     raise _mismatch(collection, model)
 
 
-async def _person(session: AsyncSession, collection: Collection, person_id: uuid.UUID) -> Person:
-    person = (
-        await session.execute(select(Person).where(Person.id == person_id, Person.collection_id == collection.id))
-    ).scalar_one_or_none()
+async def _person(
+    session: AsyncSession, collection: Collection, person_id: uuid.UUID, lock: str | None = None
+) -> Person:
+    """The person; lock="update" to change them, "key_share" to add rows that point at them."""
+    query = select(Person).where(Person.id == person_id, Person.collection_id == collection.id)
+    if lock == "update":
+        query = query.with_for_update()
+    elif lock == "key_share":
+        # Blocks a concurrent delete of the person until our face row is in.
+        query = query.with_for_update(read=True, key_share=True)
+    person = (await session.execute(query)).scalar_one_or_none()
     if person is None:
         raise PersonNotFound(f"No person {person_id} in collection '{collection.name}'.", person_id=str(person_id))
     return person
+
+
+def _integrity_error(exc: IntegrityError, collection_name: str, external_id: str | None) -> Exception:
+    """Name the rule a write broke: the external id's uniqueness, or a parent deleted meanwhile."""
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", "") or ""
+    if "external_id" in constraint:
+        return ExternalIdTaken(f"external_id '{external_id}' is taken in '{collection_name}'.")
+    return CollectionNotFound(f"No collection named '{collection_name}'.", collection=collection_name)
 
 
 def _stored(face: Face, person_name: str, collection: Collection, with_image: bool) -> StoredFace:
@@ -256,7 +271,7 @@ async def create_person(
             await session.refresh(person, ["created_at"])
             return await _person_info(session, person, collection)
     except IntegrityError as exc:
-        raise ExternalIdTaken(f"external_id '{external_id}' is taken in '{collection_name}'.") from exc
+        raise _integrity_error(exc, collection_name, external_id) from exc
 
 
 async def get_person(session: AsyncSession, collection_name: str, person_id: uuid.UUID) -> PersonInfo:
@@ -294,7 +309,7 @@ async def update_person(
     try:
         async with session.begin():
             collection = await _collection(session, collection_name)
-            person = await _person(session, collection, person_id)
+            person = await _person(session, collection, person_id, lock="update")
             if name is not None:
                 person.name = name
             if external_id is not None:
@@ -304,7 +319,7 @@ async def update_person(
             await session.flush()
             return await _person_info(session, person, collection)
     except IntegrityError as exc:
-        raise ExternalIdTaken(f"external_id '{external_id}' is taken in '{collection_name}'.") from exc
+        raise _integrity_error(exc, collection_name, external_id) from exc
 
 
 async def delete_person(session: AsyncSession, collection_name: str, person_id: uuid.UUID) -> None:
@@ -340,7 +355,7 @@ async def enroll(
         collection = await _collection(session, collection_name, for_update=True)
         await _bind_model(session, collection, model)
         if person_id is not None:
-            person = await _person(session, collection, person_id)
+            person = await _person(session, collection, person_id, lock="key_share")
         else:
             assert person_name
             found = (
@@ -468,7 +483,11 @@ async def match(
         if not await _check_model_for_read(session, collection, model):
             return []
         distance = Face.embedding.cosine_distance(embedding).label("distance")
-        scope = select(Face.person_id, Face.id.label("face_id"), distance).where(Face.collection_id == collection.id)
+        # The model filter keeps a re-embedding committed between our two statements from
+        # mixing vector spaces: faces of another model are simply not compared.
+        scope = select(Face.person_id, Face.id.label("face_id"), distance).where(
+            Face.collection_id == collection.id, Face.model_version == model.version
+        )
         if person_id is not None:
             scope = scope.where(Face.person_id == person_id)
         best_per_person = scope.ext(distinct_on(Face.person_id)).order_by(Face.person_id, distance).subquery()

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import grpc
 from grpc_health.v1 import health
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
-from facerec_common.errors import InvalidArgument
+from facerec_common.errors import InvalidArgument, ServiceUnavailable
 from facerec_common.server import Context, new_server, set_serving, translate_errors
 from facerec_registry import convert, repository
 from facerec_registry.migrate import upgrade_to_head
@@ -33,6 +36,16 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self._settings = settings
         self._thresholds = ThresholdPolicy(settings.match_threshold, settings.fallback_threshold)
 
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        """A session whose connection failures read as UNAVAILABLE (retryable), not INTERNAL."""
+        try:
+            async with self._sessions() as session:
+                yield session
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("database unavailable: %s", exc.__class__.__name__)
+            raise ServiceUnavailable("The database is unavailable; try again shortly.") from exc
+
     def _page_size(self, asked: int) -> int:
         return min(asked or self._settings.page_size_default, self._settings.page_size_max)
 
@@ -43,7 +56,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.CreateCollectionRequest, context: Context
     ) -> registry_pb2.Collection:
         name = convert.collection_name(request.name)
-        async with self._sessions() as session:
+        async with self._session() as session:
             return convert.collection(await repository.create_collection(session, name))
 
     @translate_errors
@@ -51,14 +64,14 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.GetCollectionRequest, context: Context
     ) -> registry_pb2.Collection:
         name = convert.collection_name(request.name)
-        async with self._sessions() as session:
+        async with self._session() as session:
             return convert.collection(await repository.get_collection(session, name))
 
     @translate_errors
     async def ListCollections(
         self, request: registry_pb2.ListCollectionsRequest, context: Context
     ) -> registry_pb2.ListCollectionsResponse:
-        async with self._sessions() as session:
+        async with self._session() as session:
             page = await repository.list_collections(session, self._page_size(request.page_size), request.page_token)
         return registry_pb2.ListCollectionsResponse(
             collections=[convert.collection(c) for c in page.items], next_page_token=page.next_token
@@ -69,7 +82,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.DeleteCollectionRequest, context: Context
     ) -> registry_pb2.DeleteCollectionResponse:
         name = convert.collection_name(request.name)
-        async with self._sessions() as session:
+        async with self._session() as session:
             await repository.delete_collection(session, name)
         return registry_pb2.DeleteCollectionResponse()
 
@@ -81,14 +94,14 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         name = convert.person_name(request.name)
         external_id = convert.external_id(request.external_id) or None
         metadata = convert.metadata(request.metadata)
-        async with self._sessions() as session:
+        async with self._session() as session:
             return convert.person(await repository.create_person(session, collection, name, external_id, metadata))
 
     @translate_errors
     async def GetPerson(self, request: registry_pb2.GetPersonRequest, context: Context) -> registry_pb2.Person:
         collection = convert.collection_name(request.collection)
         person_id = convert.uuid_arg(request.person_id, "person id")
-        async with self._sessions() as session:
+        async with self._session() as session:
             return convert.person(await repository.get_person(session, collection, person_id))
 
     @translate_errors
@@ -96,7 +109,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.ListPeopleRequest, context: Context
     ) -> registry_pb2.ListPeopleResponse:
         collection = convert.collection_name(request.collection)
-        async with self._sessions() as session:
+        async with self._session() as session:
             page = await repository.list_people(
                 session, collection, self._page_size(request.page_size), request.page_token
             )
@@ -111,7 +124,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         name = convert.person_name(request.name) if request.HasField("name") else None
         external_id = convert.external_id(request.external_id) if request.HasField("external_id") else None
         metadata = convert.metadata(request.metadata) if request.HasField("metadata") else None
-        async with self._sessions() as session:
+        async with self._session() as session:
             updated = await repository.update_person(
                 session, collection, person_id, name, external_id, metadata, request.replace_metadata
             )
@@ -123,7 +136,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     ) -> registry_pb2.DeletePersonResponse:
         collection = convert.collection_name(request.collection)
         person_id = convert.uuid_arg(request.person_id, "person id")
-        async with self._sessions() as session:
+        async with self._session() as session:
             await repository.delete_person(session, collection, person_id)
         return registry_pb2.DeletePersonResponse()
 
@@ -151,7 +164,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             aligned_width=aligned.width,
             aligned_height=aligned.height,
         )
-        async with self._sessions() as session:
+        async with self._session() as session:
             stored = await repository.enroll(session, collection, model, new, person_id=person_id, person_name=name)
         return registry_pb2.EnrollFaceResponse(face=convert.face_record(stored))
 
@@ -159,7 +172,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     async def GetFace(self, request: registry_pb2.GetFaceRequest, context: Context) -> registry_pb2.FaceRecord:
         collection = convert.collection_name(request.collection)
         face_id = convert.uuid_arg(request.face_id, "face id")
-        async with self._sessions() as session:
+        async with self._session() as session:
             return convert.face_record(await repository.get_face(session, collection, face_id, request.include_image))
 
     @translate_errors
@@ -168,7 +181,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     ) -> registry_pb2.ListFacesResponse:
         collection = convert.collection_name(request.collection)
         person_id = convert.uuid_arg(request.person_id, "person id") if request.person_id else None
-        async with self._sessions() as session:
+        async with self._session() as session:
             page = await repository.list_faces(
                 session,
                 collection,
@@ -187,7 +200,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     ) -> registry_pb2.DeleteFaceResponse:
         collection = convert.collection_name(request.collection)
         face_id = convert.uuid_arg(request.face_id, "face id")
-        async with self._sessions() as session:
+        async with self._session() as session:
             await repository.delete_face(session, collection, face_id)
         return registry_pb2.DeleteFaceResponse()
 
@@ -204,7 +217,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
                 wellformed.append(convert.uuid_arg(raw, "face id"))
             except InvalidArgument:
                 malformed.append(raw)
-        async with self._sessions() as session:
+        async with self._session() as session:
             deleted, missing = await repository.delete_faces(session, collection, wellformed)
         return registry_pb2.DeleteFacesResponse(
             deleted=[str(f) for f in deleted], not_found=[str(f) for f in missing] + malformed
@@ -222,7 +235,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         person_id = convert.uuid_arg(request.person_id, "person id") if request.person_id else None
         top_k = min(request.top_k or 1, MAX_TOP_K)
         threshold = request.threshold if request.HasField("threshold") else self._thresholds.for_model(model.version)
-        async with self._sessions() as session:
+        async with self._session() as session:
             found = await repository.match(session, collection, model, embedding, top_k, person_id=person_id)
         return registry_pb2.MatchFaceResponse(
             candidates=[
@@ -258,7 +271,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.ListAlignedCropsRequest, context: Context
     ) -> registry_pb2.ListAlignedCropsResponse:
         collection = convert.collection_name(request.collection)
-        async with self._sessions() as session:
+        async with self._session() as session:
             page = await repository.list_aligned_crops(
                 session,
                 collection,
@@ -289,7 +302,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             vectors.append((convert.uuid_arg(item.face_id, "face id"), embedding))
         if not vectors:
             return registry_pb2.StageEmbeddingsResponse(staged=0)
-        async with self._sessions() as session:
+        async with self._session() as session:
             staged = await repository.stage_embeddings(session, collection, model, vectors)
         return registry_pb2.StageEmbeddingsResponse(staged=staged)
 
@@ -302,7 +315,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         if not info.name or not info.version or not info.dimension:
             raise InvalidArgument("The new model (name, version, dimension) is required.")
         model = repository.ModelRef(info.name, info.version, info.dimension)
-        async with self._sessions() as session:
+        async with self._session() as session:
             return convert.collection(await repository.commit_reembedding(session, collection, model))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from google.protobuf import json_format
 
 from facerec.common.v1 import types_pb2
@@ -73,12 +75,23 @@ def collection(c: registry_pb2.Collection) -> s.Collection:
     )
 
 
+def _json_numbers(value: Any) -> Any:
+    """Struct stores every number as a double: give whole numbers back as integers, as sent."""
+    if isinstance(value, dict):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_numbers(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def person(p: registry_pb2.Person) -> s.Person:
     return s.Person(
         person_id=p.person_id,
         name=p.name,
         external_id=p.external_id or None,
-        metadata=json_format.MessageToDict(p.metadata),
+        metadata=_json_numbers(json_format.MessageToDict(p.metadata)),
         face_count=p.face_count,
         created_at=p.created_at.ToDatetime(),
     )

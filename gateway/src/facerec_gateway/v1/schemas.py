@@ -2,10 +2,56 @@
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+MAX_METADATA_BYTES = 16 * 1024
+MAX_METADATA_DEPTH = 8
+
+
+def _valid_text(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from exc
+    return value
+
+
+def _check_json(value: Any, depth: int) -> None:
+    if depth > MAX_METADATA_DEPTH:
+        raise ValueError(f"metadata nests deeper than {MAX_METADATA_DEPTH} levels")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _valid_text(key)
+            _check_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, depth + 1)
+    elif isinstance(value, str):
+        _valid_text(value)
+    elif (
+        isinstance(value, float | int)
+        and not isinstance(value, bool)
+        # Stored as a double: NaN, infinities and integers beyond 2^53 would not come back as sent.
+        and ((isinstance(value, float) and not math.isfinite(value)) or abs(value) > 2**53)
+    ):
+        raise ValueError("metadata numbers must be finite and within +-2^53")
+
+
+def _valid_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is not None:
+        _check_json(value, 0)
+        if len(json.dumps(value)) > MAX_METADATA_BYTES:
+            raise ValueError(f"metadata is larger than {MAX_METADATA_BYTES // 1024} KiB")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_valid_text)]
+Metadata = Annotated[dict[str, Any] | None, AfterValidator(_valid_metadata)]
 
 CollectionName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", examples=["staff"])]
 Similarity = Annotated[float, Field(ge=-1.0, le=1.0, description="Cosine similarity, 4 decimals.", examples=[0.7245])]
@@ -68,15 +114,15 @@ class CollectionList(BaseModel):
 
 
 class PersonCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=255, examples=["Ada Lovelace"])
-    external_id: str | None = Field(None, max_length=255, description="Your id; unique in the collection.")
-    metadata: dict[str, Any] | None = Field(None, examples=[{"department": "R&D"}])
+    name: Text = Field(min_length=1, max_length=255, examples=["Ada Lovelace"])
+    external_id: Text | None = Field(None, max_length=255, description="Your id; unique in the collection.")
+    metadata: Metadata = Field(None, examples=[{"department": "R&D"}], description="Any JSON object up to 16 KiB.")
 
 
 class PersonUpdate(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=255)
-    external_id: str | None = Field(None, max_length=255, description="Empty string clears it.")
-    metadata: dict[str, Any] | None = Field(None, description="Merged into the stored metadata.")
+    name: Text | None = Field(None, min_length=1, max_length=255)
+    external_id: Text | None = Field(None, max_length=255, description="Empty string clears it.")
+    metadata: Metadata = Field(None, description="Merged into the stored metadata, key by key.")
 
 
 class Person(BaseModel):
@@ -130,7 +176,7 @@ class FacesPage(BaseModel):
 
 
 class FacesDelete(BaseModel):
-    face_ids: list[str] = Field(min_length=1, max_length=1000)
+    face_ids: list[Annotated[Text, Field(max_length=64)]] = Field(min_length=1, max_length=1000)
 
 
 class FacesDeleted(BaseModel):

@@ -35,5 +35,11 @@ class EmbeddedPostgres:
         url: str = self._server.get_uri(name)
         return url
 
+    def restart(self) -> None:
+        """Fast restart (open connections are cut), as a failover or a crash-restart would."""
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+
+        pg_ctl(["-w", "restart", "-m", "fast"], pgdata=self.data_dir, user=self._server.system_user, timeout=60)
+
     def close(self) -> None:
         self._server.cleanup()

@@ -105,6 +105,17 @@ class ServiceGroup:
             service.process.kill()
             service.process.wait()
 
+    def kill(self, name: str) -> None:
+        """SIGKILL, as a crash would: no draining, no goodbye."""
+        service = self.services[name]
+        assert service.process is not None
+        service.process.kill()
+        service.process.wait()
+
+    def restart(self, name: str) -> None:
+        """Start a stopped or killed service again with the same settings and port."""
+        self.start(self.services[name])
+
     def stop_all(self) -> None:
         for name in reversed(list(self.services)):
             self.stop(name)
