@@ -86,3 +86,20 @@ def test_oversized_body_is_refused_from_its_length(client: TestClient) -> None:
     reply = client.post("/api/face/recognition", files={"file": ("big.jpg", big, "image/jpeg")})
     assert reply.status_code == 413
     assert reply.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_cors_is_closed_by_default_and_opens_per_setting() -> None:
+    preflight = {"origin": "https://console.example.com", "access-control-request-method": "POST"}
+    with TestClient(create_app(_settings())) as c:
+        reply = c.options("/api/v1/detect", headers=preflight)
+        assert "access-control-allow-origin" not in reply.headers
+    with TestClient(create_app(_settings(cors_origins=["https://console.example.com"]))) as c:
+        reply = c.options("/api/v1/detect", headers=preflight)
+        assert reply.headers["access-control-allow-origin"] == "https://console.example.com"
+        other = c.options("/api/v1/detect", headers={**preflight, "origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_upload_limit_must_fit_in_a_grpc_message() -> None:
+    with pytest.raises(ValueError, match="max_upload_mb"):
+        _settings(max_upload_mb=40, max_message_mb=32)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from facerec_gateway.backends import Backends
 from facerec_gateway.errors import install_error_handlers
@@ -54,6 +55,15 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_upload_bytes=settings.max_upload_bytes)
+    if settings.cors_origins:
+        # Closed unless configured: browsers on other origins cannot call the API by default.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["content-type", "x-api-key", "x-request-id"],
+            max_age=600,
+        )
     app.include_router(health.router)
     app.include_router(seed.router)
     app.include_router(v1_router)

@@ -26,6 +26,10 @@ class GatewaySettings(BaseSettings):
     health_timeout_s: float = Field(1.0, gt=0)
     max_message_mb: int = Field(32, ge=1, le=512)
 
+    cors_origins: list[str] = Field(
+        [],
+        description='Browser origins allowed to call the API, e.g. ["https://console.example.com"]; none by default.',
+    )
     max_upload_mb: float = Field(10.0, gt=0, description="Largest accepted upload; larger gets 413.")
     default_collection: str = Field("default", description="Collection the seed endpoints act on.")
     # e.g. FACEREC_GATEWAY_ENROL_QUALITY__MIN_SHARPNESS=30

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from google.protobuf import json_format
@@ -71,7 +72,7 @@ def collection(c: registry_pb2.Collection) -> s.Collection:
         people_count=c.people_count,
         face_count=c.face_count,
         model=model(c.model) if c.HasField("model") else None,
-        created_at=c.created_at.ToDatetime(),
+        created_at=c.created_at.ToDatetime(tzinfo=UTC),
     )
 
 
@@ -93,7 +94,7 @@ def person(p: registry_pb2.Person) -> s.Person:
         external_id=p.external_id or None,
         metadata=_json_numbers(json_format.MessageToDict(p.metadata)),
         face_count=p.face_count,
-        created_at=p.created_at.ToDatetime(),
+        created_at=p.created_at.ToDatetime(tzinfo=UTC),
     )
 
 
@@ -105,7 +106,7 @@ def face(f: registry_pb2.FaceRecord) -> s.Face:
         box=box(f.box),
         detection_score=round(f.detection_score, DECIMALS),
         model=model(f.model),
-        created_at=f.created_at.ToDatetime(),
+        created_at=f.created_at.ToDatetime(tzinfo=UTC),
     )
 
 
