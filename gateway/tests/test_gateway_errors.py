@@ -73,7 +73,7 @@ def test_malformed_id_on_delete_is_404_like_any_unknown_id(client: TestClient) -
 
 
 def test_production_turns_docs_off() -> None:
-    with TestClient(create_app(_settings(production=True))) as c:
+    with TestClient(create_app(_settings(production=True, auth_mode="keys", admin_key="s3cret"))) as c:
         assert c.get("/docs").status_code == 404
         assert c.get("/openapi.json").status_code == 404
     with TestClient(create_app(_settings())) as c:

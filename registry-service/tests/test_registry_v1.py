@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import grpc
 import numpy as np
 import pytest
@@ -279,3 +281,52 @@ async def test_reembedding_switches_atomically(registry_stub: Stub, collection: 
         )
     )
     assert type(old) is errors.ModelMismatch
+
+
+async def test_api_keys_are_stored_hashed_and_revocable(registry_stub: Stub) -> None:
+    digest = uuid.uuid4().hex * 2  # 64 hex characters, as a SHA-256
+    created = await registry_stub.CreateApiKey(
+        registry_pb2.CreateApiKeyRequest(
+            name="kiosk", scope="read", collections=["a"], key_sha256=digest, prefix="frk_abc"
+        ),
+        timeout=10,
+    )
+    found = await registry_stub.GetApiKeyByHash(registry_pb2.GetApiKeyByHashRequest(key_sha256=digest), timeout=10)
+    assert (found.key_id, found.scope, list(found.collections)) == (created.key_id, "read", ["a"])
+    listed = await registry_stub.ListApiKeys(registry_pb2.ListApiKeysRequest(), timeout=10)
+    assert created.key_id in [k.key_id for k in listed.keys]
+    assert all(not hasattr(k, "key_sha256") for k in listed.keys)
+    revoked = await registry_stub.RevokeApiKey(registry_pb2.RevokeApiKeyRequest(key_id=created.key_id), timeout=10)
+    assert revoked.HasField("revoked_at")
+    err = await _error(
+        registry_stub.GetApiKeyByHash(registry_pb2.GetApiKeyByHashRequest(key_sha256=digest), timeout=10)
+    )
+    assert type(err) is errors.ApiKeyNotFound
+    bad = await _error(
+        registry_stub.CreateApiKey(
+            registry_pb2.CreateApiKeyRequest(name="x", scope="root", key_sha256=digest), timeout=10
+        )
+    )
+    assert type(bad) is errors.InvalidArgument
+
+
+async def test_deletes_are_audited_with_their_actor(registry_stub: Stub, collection: str) -> None:
+    await _collection(registry_stub, collection)
+    alice = await _person(registry_stub, collection, "Alice")
+    face_id = await _enrol(registry_stub, collection, alice.person_id, vec())
+    actor = (("facerec-actor", "key-123"),)
+    await registry_stub.DeleteFace(
+        registry_pb2.DeleteFaceRequest(collection=collection, face_id=face_id), timeout=10, metadata=actor
+    )
+    await registry_stub.DeletePerson(
+        registry_pb2.DeletePersonRequest(collection=collection, person_id=alice.person_id), timeout=10, metadata=actor
+    )
+    events = await registry_stub.ListAuditEvents(registry_pb2.ListAuditEventsRequest(collection=collection), timeout=10)
+    seen = [(e.actor, e.action, list(e.targets)) for e in events.events]
+    assert seen == [("key-123", "person.delete", [alice.person_id]), ("key-123", "face.delete", [face_id])]
+    # A delete that found nothing leaves no event.
+    await _error(
+        registry_stub.DeleteFace(registry_pb2.DeleteFaceRequest(collection=collection, face_id=face_id), timeout=10)
+    )
+    again = await registry_stub.ListAuditEvents(registry_pb2.ListAuditEventsRequest(collection=collection), timeout=10)
+    assert len(again.events) == 2

@@ -6,6 +6,7 @@ import asyncio
 
 from facerec_common.logs import configure_logging
 from facerec_common.server import serve_until_signalled
+from facerec_common.settings import load_settings
 from facerec_detector.server import create_server
 from facerec_detector.settings import DetectorSettings
 
@@ -17,7 +18,7 @@ async def serve(settings: DetectorSettings) -> None:
 
 
 def main() -> None:
-    settings = DetectorSettings()
+    settings = load_settings(DetectorSettings)
     configure_logging("detector", settings.log_level)
     asyncio.run(serve(settings))
 

@@ -6,6 +6,7 @@ import asyncio
 
 from facerec_common.logs import configure_logging
 from facerec_common.server import serve_until_signalled
+from facerec_common.settings import load_settings
 from facerec_embedder.server import create_server
 from facerec_embedder.settings import EmbedderSettings
 
@@ -17,7 +18,7 @@ async def serve(settings: EmbedderSettings) -> None:
 
 
 def main() -> None:
-    settings = EmbedderSettings()
+    settings = load_settings(EmbedderSettings)
     configure_logging("embedder", settings.log_level)
     asyncio.run(serve(settings))
 

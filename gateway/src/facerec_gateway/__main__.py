@@ -5,12 +5,13 @@ from __future__ import annotations
 import uvicorn
 
 from facerec_common.logs import configure_logging
+from facerec_common.settings import load_settings
 from facerec_gateway.app import create_app
 from facerec_gateway.settings import GatewaySettings
 
 
 def main() -> None:
-    settings = GatewaySettings()
+    settings = load_settings(GatewaySettings)
     configure_logging("gateway", settings.log_level)
     uvicorn.run(
         create_app(settings),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,10 +15,12 @@ from facerec_gateway.grpc_api import start_public_grpc
 from facerec_gateway.limits import BodySizeLimit
 from facerec_gateway.orchestration import FaceService
 from facerec_gateway.routes import health, seed
+from facerec_gateway.security import KeyResolver, RateLimiter
 from facerec_gateway.settings import GatewaySettings
 from facerec_gateway.v1.router import router as v1_router
 
 GRPC_GRACE_S = 10.0
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """Face recognition backend: enrol people from photos and recognise them again.
 
@@ -32,9 +35,20 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         faces = FaceService(backends)
         app.state.backends = backends
         app.state.faces = faces
+        admin_key = settings.admin_key.get_secret_value() if settings.admin_key else None
+        app.state.keys = KeyResolver(
+            lambda request: faces.registry(backends.registry.GetApiKeyByHash, request), admin_key, settings.key_cache_s
+        )
+        app.state.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+        if settings.auth_mode == "open":
+            log.warning(
+                "API keys are OFF (FACEREC_GATEWAY_AUTH_MODE=open): anyone who can reach the port has admin rights"
+            )
         grpc_server = None
         if settings.grpc_port >= 0:
-            grpc_server, app.state.grpc_port, _ = await start_public_grpc(settings, faces)
+            grpc_server, app.state.grpc_port, _ = await start_public_grpc(
+                settings, faces, app.state.keys, app.state.limiter
+            )
         try:
             yield
         finally:

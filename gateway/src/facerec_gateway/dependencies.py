@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from facerec_gateway.backends import Backends
 from facerec_gateway.orchestration import FaceService
+from facerec_gateway.security import OPEN, KeyResolver, Principal, RateLimiter
 from facerec_gateway.settings import GatewaySettings
 
 
@@ -27,3 +29,34 @@ def get_faces(request: Request) -> FaceService:
 SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
 BackendsDep = Annotated[Backends, Depends(get_backends)]
 FacesDep = Annotated[FaceService, Depends(get_faces)]
+
+
+async def get_principal(request: Request) -> Principal:
+    """The caller, authenticated and counted against its key's rate limit (keys mode)."""
+    settings: GatewaySettings = request.app.state.settings
+    if settings.auth_mode == "open":
+        return OPEN  # local development: no identity, so no per-key limit either
+    keys: KeyResolver = request.app.state.keys
+    principal = await keys.resolve(request.headers.get("x-api-key"))
+    limiter: RateLimiter = request.app.state.limiter
+    limiter.take(principal.actor)
+    return principal
+
+
+def _require(scope: str, seed: bool = False) -> Callable[..., Awaitable[Principal]]:
+    async def dependency(request: Request, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if seed:
+            collection: str | None = request.app.state.settings.default_collection
+        else:
+            collection = request.path_params.get("collection")
+        principal.authorize(scope, collection)
+        return principal
+
+    return dependency
+
+
+Reader = Annotated[Principal, Depends(_require("read"))]
+Writer = Annotated[Principal, Depends(_require("write"))]
+Admin = Annotated[Principal, Depends(_require("admin"))]
+SeedReader = Annotated[Principal, Depends(_require("read", seed=True))]
+SeedWriter = Annotated[Principal, Depends(_require("write", seed=True))]

@@ -52,6 +52,10 @@ HTTP_STATUS: dict[str, int] = {
     e.FaceNotFound.code: 404,
     e.PersonNotFound.code: 404,
     e.CollectionNotFound.code: 404,
+    e.ApiKeyNotFound.code: 404,
+    e.Unauthenticated.code: 401,
+    e.PermissionDenied.code: 403,
+    e.RateLimited.code: 429,
     e.AlreadyExists.code: 409,
     e.CollectionExists.code: 409,
     e.ExternalIdTaken.code: 409,
@@ -64,7 +68,12 @@ def error_response(status: int, code: str, message: str, details: dict[str, str]
     error: dict[str, object] = {"code": code, "message": message}
     if details:
         error["details"] = details
-    return JSONResponse(status_code=status, content={"detail": message, "error": error})
+    headers = {}
+    if status == 429 and details and "retry_after" in details:
+        headers["Retry-After"] = details["retry_after"]
+    elif status == 401:
+        headers["WWW-Authenticate"] = 'ApiKey header="X-API-Key"'
+    return JSONResponse(status_code=status, content={"detail": message, "error": error}, headers=headers)
 
 
 async def _facerec_error(request: Request, exc: Exception) -> JSONResponse:

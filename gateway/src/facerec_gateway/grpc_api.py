@@ -6,7 +6,11 @@ face operations go straight to the registry with the caller's message.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
 
 import grpc
 from grpc_health.v1 import health
@@ -18,11 +22,40 @@ from facerec.v1 import face_service_pb2_grpc
 from facerec_common.server import Context, new_server, set_serving, translate_errors
 from facerec_common.settings import GrpcServiceSettings
 from facerec_gateway.orchestration import FaceService
+from facerec_gateway.security import OPEN, KeyResolver, Principal, RateLimiter
 from facerec_gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["FaceService"].full_name
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+_caller: contextvars.ContextVar[Principal] = contextvars.ContextVar("caller")
+# Requests that name their collection in `name` rather than `collection`.
+_NAMES_COLLECTION = (
+    registry_pb2.CreateCollectionRequest,
+    registry_pb2.GetCollectionRequest,
+    registry_pb2.DeleteCollectionRequest,
+)
+
+
+def guarded(scope: str) -> Callable[[F], F]:
+    """Authenticate from metadata `x-api-key`, rate-limit, and check scope and collection binding,
+    exactly as the REST routes do. The caller is then available as `_caller.get()`."""
+
+    def wrap(method: F) -> F:
+        @functools.wraps(method)
+        async def inner(self: FaceServiceServicer, request: Any, context: Context) -> Any:
+            principal = await self.authenticate(context)
+            collection = (
+                request.name if isinstance(request, _NAMES_COLLECTION) else getattr(request, "collection", None)
+            )
+            principal.authorize(scope, collection or None)
+            _caller.set(principal)
+            return await method(self, request, context)
+
+        return cast(F, inner)
+
+    return wrap
 
 
 def _detected(face: detector_pb2.Face) -> pb.DetectedFace:
@@ -34,91 +67,119 @@ def _optional(request: object, field: str) -> float | None:
 
 
 class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
-    def __init__(self, faces: FaceService) -> None:
+    def __init__(self, faces: FaceService, keys: KeyResolver, limiter: RateLimiter, open_mode: bool) -> None:
         self._faces = faces
         self._registry = faces.backends.registry
+        self._keys = keys
+        self._limiter = limiter
+        self._open = open_mode
+
+    async def authenticate(self, context: Context) -> Principal:
+        if self._open:
+            return OPEN
+        key = next((v for k, v in context.invocation_metadata() or () if k == "x-api-key"), None)
+        principal = await self._keys.resolve(key if isinstance(key, str) else None)
+        self._limiter.take(principal.actor)
+        return principal
 
     # -- collections, people, faces: the registry's own messages
 
     @translate_errors
+    @guarded("admin")
     async def CreateCollection(
         self, request: registry_pb2.CreateCollectionRequest, context: Context
     ) -> registry_pb2.Collection:
         return await self._faces.registry(self._registry.CreateCollection, request)
 
     @translate_errors
+    @guarded("read")
     async def GetCollection(
         self, request: registry_pb2.GetCollectionRequest, context: Context
     ) -> registry_pb2.Collection:
         return await self._faces.registry(self._registry.GetCollection, request)
 
     @translate_errors
+    @guarded("read")
     async def ListCollections(
         self, request: registry_pb2.ListCollectionsRequest, context: Context
     ) -> registry_pb2.ListCollectionsResponse:
-        return await self._faces.registry(self._registry.ListCollections, request)
+        reply = await self._faces.registry(self._registry.ListCollections, request)
+        visible = [c for c in reply.collections if _caller.get().sees(c.name)]
+        return registry_pb2.ListCollectionsResponse(collections=visible, next_page_token=reply.next_page_token)
 
     @translate_errors
+    @guarded("admin")
     async def DeleteCollection(
         self, request: registry_pb2.DeleteCollectionRequest, context: Context
     ) -> registry_pb2.DeleteCollectionResponse:
-        return await self._faces.registry(self._registry.DeleteCollection, request)
+        return await self._faces.registry(self._registry.DeleteCollection, request, actor=_caller.get().actor)
 
     @translate_errors
+    @guarded("admin")
     async def ReembedCollection(
         self, request: pb.ReembedCollectionRequest, context: Context
     ) -> registry_pb2.Collection:
         return await self._faces.reembed(request.collection)
 
     @translate_errors
+    @guarded("write")
     async def CreatePerson(self, request: registry_pb2.CreatePersonRequest, context: Context) -> registry_pb2.Person:
         return await self._faces.registry(self._registry.CreatePerson, request)
 
     @translate_errors
+    @guarded("read")
     async def GetPerson(self, request: registry_pb2.GetPersonRequest, context: Context) -> registry_pb2.Person:
         return await self._faces.registry(self._registry.GetPerson, request)
 
     @translate_errors
+    @guarded("read")
     async def ListPeople(
         self, request: registry_pb2.ListPeopleRequest, context: Context
     ) -> registry_pb2.ListPeopleResponse:
         return await self._faces.registry(self._registry.ListPeople, request)
 
     @translate_errors
+    @guarded("write")
     async def UpdatePerson(self, request: registry_pb2.UpdatePersonRequest, context: Context) -> registry_pb2.Person:
         return await self._faces.registry(self._registry.UpdatePerson, request)
 
     @translate_errors
+    @guarded("write")
     async def DeletePerson(
         self, request: registry_pb2.DeletePersonRequest, context: Context
     ) -> registry_pb2.DeletePersonResponse:
-        return await self._faces.registry(self._registry.DeletePerson, request)
+        return await self._faces.registry(self._registry.DeletePerson, request, actor=_caller.get().actor)
 
     @translate_errors
+    @guarded("read")
     async def GetFace(self, request: registry_pb2.GetFaceRequest, context: Context) -> registry_pb2.FaceRecord:
         return await self._faces.registry(self._registry.GetFace, request)
 
     @translate_errors
+    @guarded("read")
     async def ListFaces(
         self, request: registry_pb2.ListFacesRequest, context: Context
     ) -> registry_pb2.ListFacesResponse:
         return await self._faces.registry(self._registry.ListFaces, request)
 
     @translate_errors
+    @guarded("write")
     async def DeleteFace(
         self, request: registry_pb2.DeleteFaceRequest, context: Context
     ) -> registry_pb2.DeleteFaceResponse:
-        return await self._faces.registry(self._registry.DeleteFace, request)
+        return await self._faces.registry(self._registry.DeleteFace, request, actor=_caller.get().actor)
 
     @translate_errors
+    @guarded("write")
     async def DeleteFaces(
         self, request: registry_pb2.DeleteFacesRequest, context: Context
     ) -> registry_pb2.DeleteFacesResponse:
-        return await self._faces.registry(self._registry.DeleteFaces, request)
+        return await self._faces.registry(self._registry.DeleteFaces, request, actor=_caller.get().actor)
 
     # -- operations on photos: the shared orchestration
 
     @translate_errors
+    @guarded("write")
     async def EnrollFace(self, request: pb.EnrollFaceRequest, context: Context) -> pb.EnrollFaceResponse:
         face_index = request.face_index if request.HasField("face_index") else None
         done = await self._faces.enroll_for_person(
@@ -129,6 +190,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
         )
 
     @translate_errors
+    @guarded("read")
     async def Identify(self, request: pb.IdentifyRequest, context: Context) -> pb.IdentifyResponse:
         found, model = await self._faces.identify(
             request.collection, request.image, request.top_k or 1, _optional(request, "threshold"), request.max_faces
@@ -143,6 +205,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
         )
 
     @translate_errors
+    @guarded("read")
     async def Verify(self, request: pb.VerifyRequest, context: Context) -> pb.VerifyResponse:
         done = await self._faces.verify(request.image_a, request.image_b, _optional(request, "threshold"))
         return pb.VerifyResponse(
@@ -155,6 +218,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
         )
 
     @translate_errors
+    @guarded("read")
     async def VerifyPerson(self, request: pb.VerifyPersonRequest, context: Context) -> pb.VerifyPersonResponse:
         done = await self._faces.verify_person(
             request.collection, request.person_id, request.image, _optional(request, "threshold")
@@ -168,6 +232,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
         )
 
     @translate_errors
+    @guarded("read")
     async def Detect(self, request: pb.DetectRequest, context: Context) -> pb.DetectResponse:
         found = await self._faces.detect(request.image, max_faces=request.max_faces)
         return pb.DetectResponse(
@@ -175,6 +240,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
         )
 
     @translate_errors
+    @guarded("read")
     async def Search(self, request: pb.SearchRequest, context: Context) -> pb.SearchResponse:
         result, model = await self._faces.search(
             request.collection, list(request.embedding), request.top_k or 1, _optional(request, "threshold")
@@ -185,13 +251,14 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
 
 
 async def start_public_grpc(
-    settings: GatewaySettings, faces: FaceService
+    settings: GatewaySettings, faces: FaceService, keys: KeyResolver, limiter: RateLimiter
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
     server_settings = GrpcServiceSettings(
         host=settings.host, port=settings.grpc_port, max_message_mb=settings.max_message_mb
     )
     server, port, health_servicer = await new_server(server_settings)
-    face_service_pb2_grpc.add_FaceServiceServicer_to_server(FaceServiceServicer(faces), server)
+    servicer = FaceServiceServicer(faces, keys, limiter, open_mode=settings.auth_mode == "open")
+    face_service_pb2_grpc.add_FaceServiceServicer_to_server(servicer, server)
     await server.start()
     await set_serving(health_servicer, [SERVICE_NAME])
     log.info("public gRPC FaceService on %s:%d", settings.host, port)

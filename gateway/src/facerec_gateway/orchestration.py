@@ -89,9 +89,10 @@ class FaceService:
 
     # -- building blocks
 
-    async def registry(self, method: Callable[..., Awaitable[Resp]], request: Any) -> Resp:
-        """One registry call with its deadline and error translation."""
-        return await call(method(request, timeout=self._s.registry_timeout_s))
+    async def registry(self, method: Callable[..., Awaitable[Resp]], request: Any, actor: str | None = None) -> Resp:
+        """One registry call with its deadline and error translation; `actor` goes to the audit log."""
+        metadata = (("facerec-actor", actor),) if actor else None
+        return await call(method(request, timeout=self._s.registry_timeout_s, metadata=metadata))
 
     async def detect(
         self, image: bytes, *, max_faces: int = 0, thumbnails: bool = False
@@ -195,12 +196,14 @@ class FaceService:
             if not token:
                 return
 
-    async def delete_face(self, collection: str, face_id: str) -> None:
+    async def delete_face(self, collection: str, face_id: str, actor: str) -> None:
         """Seed semantics: a malformed id, or a collection never used, is just an unknown face."""
         try:
             uuid.UUID(face_id)
             await self.registry(
-                self._b.registry.DeleteFace, registry_pb2.DeleteFaceRequest(collection=collection, face_id=face_id)
+                self._b.registry.DeleteFace,
+                registry_pb2.DeleteFaceRequest(collection=collection, face_id=face_id),
+                actor=actor,
             )
         except (ValueError, CollectionNotFound) as exc:
             raise FaceNotFound(f"No face with id {face_id}.", face_id=face_id) from exc

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from facerec_gateway.quality_gate import QualityThresholds
@@ -12,6 +14,13 @@ class GatewaySettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     log_level: str = "INFO"
+    auth_mode: Literal["open", "keys"] = Field(
+        "open", description='"keys": every call needs an X-API-Key. "open": no keys (local development only).'
+    )
+    admin_key: SecretStr | None = Field(None, description="Bootstrap admin key, to create the first API keys.")
+    key_cache_s: float = Field(30.0, ge=0, description="How long a key lookup is reused: revocation delay.")
+    rate_limit_per_s: float = Field(20.0, ge=0, description="Requests per second per API key (keys mode); 0: off.")
+    rate_limit_burst: int = Field(40, ge=1, description="Requests a key may make at once before the rate applies.")
     grpc_port: int = Field(
         50050, ge=-1, le=65535, description="Public gRPC FaceService; 0 picks a free port, -1 turns it off."
     )
@@ -37,6 +46,14 @@ class GatewaySettings(BaseSettings):
     duplicate_threshold: float = Field(
         0.5, ge=-1.0, le=1.0, description="Enrolling a face this similar to another person adds a warning."
     )
+
+    @model_validator(mode="after")
+    def _production_needs_keys(self) -> GatewaySettings:
+        if self.production and (self.auth_mode != "keys" or self.admin_key is None):
+            raise ValueError(
+                "production needs API keys: set FACEREC_GATEWAY_AUTH_MODE=keys and FACEREC_GATEWAY_ADMIN_KEY"
+            )
+        return self
 
     @model_validator(mode="after")
     def _uploads_fit_in_messages(self) -> GatewaySettings:

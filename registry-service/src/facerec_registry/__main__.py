@@ -7,6 +7,7 @@ import sys
 
 from facerec_common.logs import configure_logging
 from facerec_common.server import serve_until_signalled
+from facerec_common.settings import load_settings
 from facerec_registry.migrate import upgrade_to_head
 from facerec_registry.server import create_server
 from facerec_registry.settings import RegistrySettings
@@ -18,7 +19,7 @@ async def serve(settings: RegistrySettings) -> None:
 
 
 def main() -> None:
-    settings = RegistrySettings()
+    settings = load_settings(RegistrySettings)
     configure_logging("registry", settings.log_level)
     if sys.argv[1:] == ["migrate"]:
         upgrade_to_head(settings.database_url)

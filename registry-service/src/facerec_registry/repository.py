@@ -19,6 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facerec_common.errors import (
+    AlreadyExists,
+    ApiKeyNotFound,
     CollectionExists,
     CollectionNotFound,
     ExternalIdTaken,
@@ -28,7 +30,7 @@ from facerec_common.errors import (
     ReembeddingIncomplete,
 )
 from facerec_registry.paging import Page, decode_token, encode_token
-from facerec_registry.tables import Collection, Face, Person
+from facerec_registry.tables import ApiKey, AuditEvent, Collection, Face, Person
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,11 @@ async def _collection_info(session: AsyncSession, collection: Collection) -> Col
     )
 
 
+def _audit(session: AsyncSession, actor: str, action: str, collection: str | None, targets: list[str]) -> None:
+    """Record who did what, in the caller's transaction: no delete without its audit row."""
+    session.add(AuditEvent(actor=actor, action=action, collection=collection, targets=targets))
+
+
 # -- collections ---------------------------------------------------------------
 
 
@@ -246,12 +253,13 @@ async def list_collections(session: AsyncSession, page_size: int, token: str) ->
         return Page(items, encode_token(last.created_at, last.id) if last else "")
 
 
-async def delete_collection(session: AsyncSession, name: str) -> None:
+async def delete_collection(session: AsyncSession, name: str, actor: str) -> None:
     async with session.begin():
         # People and faces go with it (ON DELETE CASCADE), embeddings and images included.
         deleted = await session.scalar(delete(Collection).where(Collection.name == name).returning(Collection.id))
         if deleted is None:
             raise CollectionNotFound(f"No collection named '{name}'.", collection=name)
+        _audit(session, actor, "collection.delete", name, [name])
 
 
 # -- people --------------------------------------------------------------------
@@ -322,7 +330,7 @@ async def update_person(
         raise _integrity_error(exc, collection_name, external_id) from exc
 
 
-async def delete_person(session: AsyncSession, collection_name: str, person_id: uuid.UUID) -> None:
+async def delete_person(session: AsyncSession, collection_name: str, person_id: uuid.UUID, actor: str) -> None:
     async with session.begin():
         collection = await _collection(session, collection_name)
         deleted = await session.scalar(
@@ -330,6 +338,7 @@ async def delete_person(session: AsyncSession, collection_name: str, person_id: 
         )
         if deleted is None:
             raise PersonNotFound(f"No person {person_id} in collection '{collection_name}'.", person_id=str(person_id))
+        _audit(session, actor, "person.delete", collection_name, [str(person_id)])
 
 
 # -- faces ---------------------------------------------------------------------
@@ -437,7 +446,7 @@ async def list_faces(
         return Page(faces, encode_token(faces[-1].created_at, faces[-1].face_id) if more else "")
 
 
-async def delete_face(session: AsyncSession, collection_name: str, face_id: uuid.UUID) -> None:
+async def delete_face(session: AsyncSession, collection_name: str, face_id: uuid.UUID, actor: str) -> None:
     """Delete the face's row, its embedding and images with it. The person stays."""
     async with session.begin():
         collection = await _collection(session, collection_name)
@@ -446,10 +455,11 @@ async def delete_face(session: AsyncSession, collection_name: str, face_id: uuid
         )
         if deleted is None:
             raise FaceNotFound(f"No face {face_id} in collection '{collection_name}'.", face_id=str(face_id))
+        _audit(session, actor, "face.delete", collection_name, [str(face_id)])
 
 
 async def delete_faces(
-    session: AsyncSession, collection_name: str, face_ids: Sequence[uuid.UUID]
+    session: AsyncSession, collection_name: str, face_ids: Sequence[uuid.UUID], actor: str
 ) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
     """(deleted, not found), each in request order."""
     async with session.begin():
@@ -461,6 +471,8 @@ async def delete_faces(
                 )
             ).all()
         )
+        if deleted:
+            _audit(session, actor, "face.delete", collection_name, [str(f) for f in face_ids if f in deleted])
         return [f for f in face_ids if f in deleted], [f for f in face_ids if f not in deleted]
 
 
@@ -576,3 +588,63 @@ async def commit_reembedding(session: AsyncSession, collection_name: str, model:
         )
         await session.flush()
         return await _collection_info(session, collection)
+
+
+# -- API keys and audit --------------------------------------------------------
+
+
+async def create_api_key(
+    session: AsyncSession, name: str, scope: str, collections: list[str], key_sha256: str, prefix: str, actor: str
+) -> ApiKey:
+    try:
+        async with session.begin():
+            key = ApiKey(
+                id=uuid.uuid4(), name=name, scope=scope, collections=collections, key_sha256=key_sha256, prefix=prefix
+            )
+            session.add(key)
+            await session.flush()
+            await session.refresh(key, ["created_at"])
+            _audit(session, actor, "key.create", None, [str(key.id)])
+            return key
+    except IntegrityError as exc:
+        raise AlreadyExists("A key with this hash exists already.") from exc
+
+
+async def list_api_keys(session: AsyncSession) -> list[ApiKey]:
+    async with session.begin():
+        return list((await session.scalars(select(ApiKey).order_by(ApiKey.created_at))).all())
+
+
+async def revoke_api_key(session: AsyncSession, key_id: uuid.UUID, actor: str) -> ApiKey:
+    async with session.begin():
+        key = (await session.execute(select(ApiKey).where(ApiKey.id == key_id).with_for_update())).scalar_one_or_none()
+        if key is None:
+            raise ApiKeyNotFound(f"No API key {key_id}.", key_id=str(key_id))
+        if key.revoked_at is None:
+            key.revoked_at = await session.scalar(select(func.now()))
+            _audit(session, actor, "key.revoke", None, [str(key_id)])
+        await session.flush()
+        return key
+
+
+async def api_key_by_hash(session: AsyncSession, key_sha256: str) -> ApiKey:
+    """The live key with this hash; a revoked or unknown one is not found."""
+    async with session.begin():
+        key = (
+            await session.execute(select(ApiKey).where(ApiKey.key_sha256 == key_sha256, ApiKey.revoked_at.is_(None)))
+        ).scalar_one_or_none()
+        if key is None:
+            raise ApiKeyNotFound("No live API key matches.")
+        return key
+
+
+async def list_audit_events(
+    session: AsyncSession, collection: str | None, page_size: int, before_id: int
+) -> list[AuditEvent]:
+    async with session.begin():
+        query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(page_size)
+        if collection:
+            query = query.where(AuditEvent.collection == collection)
+        if before_id:
+            query = query.where(AuditEvent.id < before_id)
+        return list((await session.scalars(query)).all())

@@ -21,11 +21,36 @@ from facerec_registry import convert, repository
 from facerec_registry.migrate import upgrade_to_head
 from facerec_registry.repository import NewFace
 from facerec_registry.settings import RegistrySettings
+from facerec_registry.tables import ApiKey as ApiKeyRow
 from facerec_registry.thresholds import ThresholdPolicy
 
 log = logging.getLogger(__name__)
 
 SERVICE_NAME = registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name
+ACTOR_METADATA = "facerec-actor"
+SCOPES = ("read", "write", "admin")
+
+
+def _actor(context: Context) -> str:
+    """Who is acting, as the gateway says: an API key id, or "anonymous" in open mode."""
+    for key, value in context.invocation_metadata() or ():
+        if key == ACTOR_METADATA and isinstance(value, str):
+            return value[:64]
+    return "unknown"
+
+
+def _api_key(key: ApiKeyRow) -> registry_pb2.ApiKey:
+    return registry_pb2.ApiKey(
+        key_id=str(key.id),
+        name=key.name,
+        scope=key.scope,
+        collections=key.collections,
+        prefix=key.prefix,
+        created_at=convert.timestamp(key.created_at),
+        revoked_at=convert.timestamp(key.revoked_at) if key.revoked_at else None,
+    )
+
+
 MAX_TOP_K = 100
 MAX_BULK = 1000
 
@@ -83,7 +108,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     ) -> registry_pb2.DeleteCollectionResponse:
         name = convert.collection_name(request.name)
         async with self._session() as session:
-            await repository.delete_collection(session, name)
+            await repository.delete_collection(session, name, _actor(context))
         return registry_pb2.DeleteCollectionResponse()
 
     # -- people
@@ -137,7 +162,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         collection = convert.collection_name(request.collection)
         person_id = convert.uuid_arg(request.person_id, "person id")
         async with self._session() as session:
-            await repository.delete_person(session, collection, person_id)
+            await repository.delete_person(session, collection, person_id, _actor(context))
         return registry_pb2.DeletePersonResponse()
 
     # -- faces
@@ -201,7 +226,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         collection = convert.collection_name(request.collection)
         face_id = convert.uuid_arg(request.face_id, "face id")
         async with self._session() as session:
-            await repository.delete_face(session, collection, face_id)
+            await repository.delete_face(session, collection, face_id, _actor(context))
         return registry_pb2.DeleteFaceResponse()
 
     @translate_errors
@@ -218,7 +243,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             except InvalidArgument:
                 malformed.append(raw)
         async with self._session() as session:
-            deleted, missing = await repository.delete_faces(session, collection, wellformed)
+            deleted, missing = await repository.delete_faces(session, collection, wellformed, _actor(context))
         return registry_pb2.DeleteFacesResponse(
             deleted=[str(f) for f in deleted], not_found=[str(f) for f in missing] + malformed
         )
@@ -317,6 +342,66 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         model = repository.ModelRef(info.name, info.version, info.dimension)
         async with self._session() as session:
             return convert.collection(await repository.commit_reembedding(session, collection, model))
+
+    # -- API keys and audit
+
+    @translate_errors
+    async def CreateApiKey(self, request: registry_pb2.CreateApiKeyRequest, context: Context) -> registry_pb2.ApiKey:
+        if request.scope not in SCOPES:
+            raise InvalidArgument(f"scope must be one of {', '.join(SCOPES)}.")
+        if len(request.key_sha256) != 64:
+            raise InvalidArgument("key_sha256 must be a hex SHA-256.")
+        name = convert.person_name(request.name)
+        collections = [convert.collection_name(c) for c in request.collections]
+        async with self._session() as session:
+            key = await repository.create_api_key(
+                session, name, request.scope, collections, request.key_sha256, request.prefix[:16], _actor(context)
+            )
+        return _api_key(key)
+
+    @translate_errors
+    async def ListApiKeys(
+        self, request: registry_pb2.ListApiKeysRequest, context: Context
+    ) -> registry_pb2.ListApiKeysResponse:
+        async with self._session() as session:
+            keys = await repository.list_api_keys(session)
+        return registry_pb2.ListApiKeysResponse(keys=[_api_key(k) for k in keys])
+
+    @translate_errors
+    async def RevokeApiKey(self, request: registry_pb2.RevokeApiKeyRequest, context: Context) -> registry_pb2.ApiKey:
+        key_id = convert.uuid_arg(request.key_id, "key id")
+        async with self._session() as session:
+            return _api_key(await repository.revoke_api_key(session, key_id, _actor(context)))
+
+    @translate_errors
+    async def GetApiKeyByHash(
+        self, request: registry_pb2.GetApiKeyByHashRequest, context: Context
+    ) -> registry_pb2.ApiKey:
+        async with self._session() as session:
+            return _api_key(await repository.api_key_by_hash(session, request.key_sha256))
+
+    @translate_errors
+    async def ListAuditEvents(
+        self, request: registry_pb2.ListAuditEventsRequest, context: Context
+    ) -> registry_pb2.ListAuditEventsResponse:
+        collection = convert.collection_name(request.collection) if request.collection else None
+        async with self._session() as session:
+            events = await repository.list_audit_events(
+                session, collection, self._page_size(request.page_size), request.before_event_id
+            )
+        return registry_pb2.ListAuditEventsResponse(
+            events=[
+                registry_pb2.AuditEvent(
+                    event_id=e.id,
+                    at=convert.timestamp(e.at),
+                    actor=e.actor,
+                    action=e.action,
+                    collection=e.collection or "",
+                    targets=e.targets,
+                )
+                for e in events
+            ]
+        )
 
 
 async def create_server(

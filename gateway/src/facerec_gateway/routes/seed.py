@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 
-from facerec_gateway.dependencies import FacesDep, SettingsDep
+from facerec_gateway.dependencies import FacesDep, SeedReader, SeedWriter, SettingsDep
 from facerec_gateway.schemas import ErrorResponse, Message, RecognitionResult, StoredFace
 from facerec_gateway.uploads import read_image
 
@@ -31,6 +31,7 @@ async def register(
     file: Annotated[UploadFile, File(description="Photo (JPEG or PNG) with the face to enrol")],
     faces: FacesDep,
     settings: SettingsDep,
+    _: SeedWriter,
 ) -> Message:
     """Enrol the largest face of the photo under `name`."""
     image = await read_image(file, settings.max_upload_bytes)
@@ -43,6 +44,7 @@ async def recognition(
     file: Annotated[UploadFile, File(description="Photo (JPEG or PNG) with the face to recognise")],
     faces: FacesDep,
     settings: SettingsDep,
+    _: SeedReader,
 ) -> RecognitionResult:
     """Compare the largest face of the photo with every enrolled face."""
     image = await read_image(file, settings.max_upload_bytes)
@@ -60,14 +62,14 @@ async def recognition(
     response_model=Message,
     responses={404: {"model": ErrorResponse, "description": "No such face"}},
 )
-async def delete_face(id_face: str, faces: FacesDep, settings: SettingsDep) -> Message:
+async def delete_face(id_face: str, faces: FacesDep, settings: SettingsDep, who: SeedWriter) -> Message:
     """Delete one enrolled face."""
-    await faces.delete_face(settings.default_collection, id_face)
+    await faces.delete_face(settings.default_collection, id_face, who.actor)
     return Message(message=f"Face with ID {id_face} has been deleted successfully")
 
 
 @router.get("/", response_model=list[StoredFace])
-async def list_faces(faces: FacesDep, settings: SettingsDep) -> list[StoredFace]:
+async def list_faces(faces: FacesDep, settings: SettingsDep, _: SeedReader) -> list[StoredFace]:
     """Every enrolled face, oldest first, with its display image."""
     return [
         StoredFace(id_face=f.face_id, name=f.person_name, image=base64.b64encode(f.display_image).decode())

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 
-from facerec_gateway.dependencies import FacesDep, SettingsDep
+from facerec_gateway.dependencies import FacesDep, Reader, SettingsDep
 from facerec_gateway.routes.responses import ERRORS
 from facerec_gateway.uploads import read_image
 from facerec_gateway.v1 import convert
@@ -29,6 +29,7 @@ async def identify(
     file: Photo,
     faces: FacesDep,
     settings: SettingsDep,
+    _: Reader,
     top_k: Annotated[int, Form(ge=1, le=100, description="Candidates per face, one per person")] = 1,
     threshold: Threshold = None,
     max_faces: MaxFaces = 0,
@@ -53,7 +54,7 @@ async def identify(
 
 @router.post("/verify", response_model=s.Verification)
 async def verify(
-    image_a: Photo, image_b: Photo, faces: FacesDep, settings: SettingsDep, threshold: Threshold = None
+    image_a: Photo, image_b: Photo, faces: FacesDep, settings: SettingsDep, _: Reader, threshold: Threshold = None
 ) -> s.Verification:
     """1:1: are the largest faces of two photos the same person?"""
     a = await read_image(image_a, settings.max_upload_bytes)
@@ -70,7 +71,9 @@ async def verify(
 
 
 @router.post("/detect", response_model=s.Detection)
-async def detect(file: Photo, faces: FacesDep, settings: SettingsDep, max_faces: MaxFaces = 0) -> s.Detection:
+async def detect(
+    file: Photo, faces: FacesDep, settings: SettingsDep, _: Reader, max_faces: MaxFaces = 0
+) -> s.Detection:
     """Every face with its box, 5 landmarks, detection score and quality measures, so a client can
     guide its user before enrolling (an empty list when there is no face)."""
     image = await read_image(file, settings.max_upload_bytes)
@@ -83,7 +86,9 @@ async def detect(file: Photo, faces: FacesDep, settings: SettingsDep, max_faces:
 
 
 @router.post("/embed", response_model=s.Embeddings)
-async def embed(file: Photo, faces: FacesDep, settings: SettingsDep, max_faces: MaxFaces = 0) -> s.Embeddings:
+async def embed(
+    file: Photo, faces: FacesDep, settings: SettingsDep, _: Reader, max_faces: MaxFaces = 0
+) -> s.Embeddings:
     """The embedding of every face, for callers that keep their own vectors."""
     image = await read_image(file, settings.max_upload_bytes)
     found, vectors, model = await faces.embed_photo(image, max_faces)
@@ -97,7 +102,7 @@ async def embed(file: Photo, faces: FacesDep, settings: SettingsDep, max_faces: 
 
 
 @router.post("/collections/{collection}/search", response_model=s.SearchResult)
-async def search(collection: CollectionPath, body: s.SearchRequest, faces: FacesDep) -> s.SearchResult:
+async def search(collection: CollectionPath, body: s.SearchRequest, faces: FacesDep, _: Reader) -> s.SearchResult:
     """Match your own vector (made by this service's current model, e.g. via /embed)."""
     result, model = await faces.search(collection, body.embedding, body.top_k, body.threshold)
     return s.SearchResult(

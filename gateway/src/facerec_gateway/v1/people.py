@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, UploadFile, status
 from google.protobuf import struct_pb2
 
 from facerec.registry.v1 import registry_pb2
-from facerec_gateway.dependencies import FacesDep, SettingsDep
+from facerec_gateway.dependencies import FacesDep, Reader, SettingsDep, Writer
 from facerec_gateway.routes.responses import ERRORS
 from facerec_gateway.uploads import read_image
 from facerec_gateway.v1 import convert
@@ -25,7 +25,7 @@ def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=s.Person)
-async def create_person(collection: CollectionPath, body: s.PersonCreate, faces: FacesDep) -> s.Person:
+async def create_person(collection: CollectionPath, body: s.PersonCreate, faces: FacesDep, _: Writer) -> s.Person:
     request = registry_pb2.CreatePersonRequest(
         collection=collection, name=body.name, external_id=body.external_id or "", metadata=_struct(body.metadata or {})
     )
@@ -34,7 +34,7 @@ async def create_person(collection: CollectionPath, body: s.PersonCreate, faces:
 
 @router.get("", response_model=s.PeoplePage)
 async def list_people(
-    collection: CollectionPath, faces: FacesDep, limit: Limit = 50, cursor: Cursor = None
+    collection: CollectionPath, faces: FacesDep, _: Reader, limit: Limit = 50, cursor: Cursor = None
 ) -> s.PeoplePage:
     reply = await faces.registry(
         faces.backends.registry.ListPeople,
@@ -46,13 +46,15 @@ async def list_people(
 
 
 @router.get("/{person_id}", response_model=s.Person)
-async def get_person(collection: CollectionPath, person_id: str, faces: FacesDep) -> s.Person:
+async def get_person(collection: CollectionPath, person_id: str, faces: FacesDep, _: Reader) -> s.Person:
     request = registry_pb2.GetPersonRequest(collection=collection, person_id=person_id)
     return convert.person(await faces.registry(faces.backends.registry.GetPerson, request))
 
 
 @router.patch("/{person_id}", response_model=s.Person)
-async def update_person(collection: CollectionPath, person_id: str, body: s.PersonUpdate, faces: FacesDep) -> s.Person:
+async def update_person(
+    collection: CollectionPath, person_id: str, body: s.PersonUpdate, faces: FacesDep, _: Writer
+) -> s.Person:
     """Change the fields sent; metadata is merged key by key."""
     request = registry_pb2.UpdatePersonRequest(collection=collection, person_id=person_id)
     if body.name is not None:
@@ -65,10 +67,10 @@ async def update_person(collection: CollectionPath, person_id: str, body: s.Pers
 
 
 @router.delete("/{person_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_person(collection: CollectionPath, person_id: str, faces: FacesDep) -> None:
+async def delete_person(collection: CollectionPath, person_id: str, faces: FacesDep, who: Writer) -> None:
     """Delete the person with all their faces, embeddings and images."""
     request = registry_pb2.DeletePersonRequest(collection=collection, person_id=person_id)
-    await faces.registry(faces.backends.registry.DeletePerson, request)
+    await faces.registry(faces.backends.registry.DeletePerson, request, actor=who.actor)
 
 
 @router.post("/{person_id}/faces", status_code=status.HTTP_201_CREATED, response_model=s.EnrolledFace)
@@ -78,6 +80,7 @@ async def enrol_face(
     file: Annotated[UploadFile, File(description="Photo with the person's face")],
     faces: FacesDep,
     settings: SettingsDep,
+    _: Writer,
     face_index: Annotated[int | None, Form(ge=0, description="Which face, 0 = largest")] = None,
     select: Annotated[Literal["largest"] | None, Form(description="`largest` picks the largest face")] = None,
 ) -> s.EnrolledFace:
@@ -117,6 +120,7 @@ async def verify_person(
     file: Annotated[UploadFile, File(description="Photo to check against the person")],
     faces: FacesDep,
     settings: SettingsDep,
+    _: Reader,
     threshold: Annotated[float | None, Form(ge=-1.0, le=1.0)] = None,
 ) -> s.PersonVerification:
     """1:1 check: is the largest face of the photo this person?"""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from facerec_gateway.v1 import analysis, collections, faces, people
+from facerec_gateway.v1 import admin, analysis, collections, faces, people
 
 router = APIRouter(prefix="/api/v1")
-for part in (collections, people, faces, analysis):
+for part in (collections, people, faces, analysis, admin):
     router.include_router(part.router)

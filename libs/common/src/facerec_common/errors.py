@@ -127,6 +127,29 @@ class CollectionNotFound(NotFound):
     default_message = "No collection has this name."
 
 
+class ApiKeyNotFound(NotFound):
+    code = "API_KEY_NOT_FOUND"
+    default_message = "No API key has this id."
+
+
+class Unauthenticated(FacerecError):
+    code = "UNAUTHENTICATED"
+    grpc_status = grpc.StatusCode.UNAUTHENTICATED
+    default_message = "Send a valid API key in the X-API-Key header."
+
+
+class PermissionDenied(FacerecError):
+    code = "PERMISSION_DENIED"
+    grpc_status = grpc.StatusCode.PERMISSION_DENIED
+    default_message = "This API key's scope does not allow that."
+
+
+class RateLimited(FacerecError):
+    code = "RATE_LIMITED"
+    grpc_status = grpc.StatusCode.RESOURCE_EXHAUSTED
+    default_message = "Too many requests for this API key; slow down."
+
+
 class AlreadyExists(FacerecError):
     code = "ALREADY_EXISTS"
     grpc_status = grpc.StatusCode.ALREADY_EXISTS

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import sys
+from typing import TypeVar
+
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings
+
+S = TypeVar("S", bound=BaseSettings)
 
 
 class GrpcServiceSettings(BaseSettings):
@@ -13,3 +18,11 @@ class GrpcServiceSettings(BaseSettings):
     shutdown_grace_s: float = Field(10.0, ge=0, description="Time in-flight calls get after SIGTERM.")
     max_message_mb: int = Field(32, ge=1, le=512, description="Largest gRPC message accepted or sent.")
     workers: int = Field(2, ge=1, le=64, description="Threads running blocking work (models, decoding).")
+
+
+def load_settings(cls: type[S]) -> S:
+    """Settings from the environment; invalid ones stop the process with a readable message."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        sys.exit(f"invalid settings ({cls.__name__}):\n{exc}")

@@ -131,6 +131,31 @@ class RegistryServiceStub:
                 request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CommitReembeddingRequest.SerializeToString,
                 response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
                 _registered_method=True)
+        self.CreateApiKey = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/CreateApiKey',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CreateApiKeyRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ApiKey.FromString,
+                _registered_method=True)
+        self.ListApiKeys = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/ListApiKeys',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListApiKeysRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListApiKeysResponse.FromString,
+                _registered_method=True)
+        self.RevokeApiKey = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/RevokeApiKey',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.RevokeApiKeyRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ApiKey.FromString,
+                _registered_method=True)
+        self.GetApiKeyByHash = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/GetApiKeyByHash',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.GetApiKeyByHashRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ApiKey.FromString,
+                _registered_method=True)
+        self.ListAuditEvents = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/ListAuditEvents',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
 
 
 class RegistryServiceServicer:
@@ -260,6 +285,40 @@ class RegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateApiKey(self, request, context):
+        """API keys. The registry stores only a SHA-256 of each key; the gateway hashes
+        what clients send and asks for the key with that hash.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiKeys(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetApiKeyByHash(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEvents(self, request, context):
+        """Who deleted what and when (no biometric data). Deletes and key changes write it
+        in their own transaction; the acting key comes as gRPC metadata "facerec-actor".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -357,6 +416,31 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.CommitReembedding,
                     request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CommitReembeddingRequest.FromString,
                     response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.SerializeToString,
+            ),
+            'CreateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiKey,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CreateApiKeyRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ApiKey.SerializeToString,
+            ),
+            'ListApiKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiKeys,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListApiKeysRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListApiKeysResponse.SerializeToString,
+            ),
+            'RevokeApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiKey,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.RevokeApiKeyRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ApiKey.SerializeToString,
+            ),
+            'GetApiKeyByHash': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetApiKeyByHash,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.GetApiKeyByHashRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ApiKey.SerializeToString,
+            ),
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListAuditEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -874,6 +958,141 @@ class RegistryService:
             '/facerec.registry.v1.RegistryService/CommitReembedding',
             facerec_dot_registry_dot_v1_dot_registry__pb2.CommitReembeddingRequest.SerializeToString,
             facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/CreateApiKey',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.CreateApiKeyRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ApiKey.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/ListApiKeys',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ListApiKeysRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ListApiKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/RevokeApiKey',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.RevokeApiKeyRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ApiKey.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetApiKeyByHash(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/GetApiKeyByHash',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.GetApiKeyByHashRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ApiKey.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/ListAuditEvents',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ListAuditEventsRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ListAuditEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,
