@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import itertools
 import json
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from facerec_devstack import photos
+from facerec_devstack.stack import gateway_url
 
 ROOT = Path(__file__).resolve().parents[1]
 V1 = "/api/v1"
@@ -120,12 +120,8 @@ def verification(
     }
 
 
-def _iou(a: dict[str, float], b: tuple[float, ...]) -> float:
-    bx, by, bw, bh = b
-    iw = max(0.0, min(a["x"] + a["width"], bx + bw) - max(a["x"], bx))
-    ih = max(0.0, min(a["y"] + a["height"], by + bh) - max(a["y"], by))
-    inter = iw * ih
-    return inter / (a["width"] * a["height"] + bw * bh - inter)
+def _box(b: dict[str, float]) -> photos.Box:
+    return (b["x"], b["y"], b["width"], b["height"])
 
 
 async def _detection(client: httpx.AsyncClient, data: Path, results: dict[Path, PhotoResult]) -> dict[str, Any]:
@@ -140,17 +136,12 @@ async def _detection(client: httpx.AsyncClient, data: Path, results: dict[Path, 
     exactly_one = sum(len(r.faces) == 1 for r in results.values())
     no_face_paths = sorted((data / "no-face").glob("*.jpg"))
     no_face = await _gather_limited([_post_photo(client, f"{V1}/detect", p) for p in no_face_paths])
-    group_lines = [
-        line.split()
-        for line in (data / "group-faces.txt").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    group = await _gather_limited([_post_photo(client, f"{V1}/detect", data / path) for path, _, _ in group_lines])
+    annotated = photos.group_faces(data)
+    group = await _gather_limited([_post_photo(client, f"{V1}/detect", path) for path in annotated])
     found = total = exact = 0
-    for (_, _, spec), reply in zip(group_lines, group, strict=True):
-        boxes = [tuple(float(v) for v in box.split(",")) for box in spec.split(";")]
+    for boxes, reply in zip(annotated.values(), group, strict=True):
         detected = reply.json()["faces"]
-        hits = sum(any(_iou(d["box"], b) >= 0.4 for d in detected) for b in boxes)
+        hits = sum(any(photos.iou(_box(d["box"]), b) >= 0.4 for d in detected) for b in boxes)
         found += hits
         total += len(boxes)
         exact += hits == len(boxes) and len(detected) == len(boxes)
@@ -160,7 +151,7 @@ async def _detection(client: httpx.AsyncClient, data: Path, results: dict[Path, 
         "exactly_one_face": round(exactly_one / len(results), 4),
         "no_face_photos": len(no_face_paths),
         "faces_found_in_no_face_photos": sum(len(r.json()["faces"]) for r in no_face),
-        "group_photos": len(group_lines),
+        "group_photos": len(annotated),
         "group_recall_iou_0.4": round(found / total, 4),
         "group_photos_exactly_right": exact,
     }
@@ -335,22 +326,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
 
-    from facerec_devstack.processes import Ports
-    from facerec_devstack.stack import Stack, StackConfig
-
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="facerec-accuracy-") as tmp:
-        stack = None
-        url = args.url
-        if not url:
-            stack = Stack(StackConfig(data_dir=Path(tmp), model_path=args.model, ports=Ports.free()))
-            stack.start()
-            url = stack.gateway_url
-        try:
-            report = asyncio.run(measure(url, args.data, args.out))
-        finally:
-            if stack:
-                stack.stop()
+    with gateway_url(args.url, args.model) as url:
+        report = asyncio.run(measure(url, args.data, args.out))
     print_report(report)
     name = report["model"]["name"]
     print(f"\nwritten: bench/results/accuracy-{name}.json and .png ({time.perf_counter() - started:.0f} s)")

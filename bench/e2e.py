@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import statistics
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,8 +26,7 @@ import numpy as np
 
 from facerec_devstack import photos
 from facerec_devstack.inprocess import InProcessPipeline
-from facerec_devstack.processes import Ports
-from facerec_devstack.stack import Stack, StackConfig
+from facerec_devstack.stack import gateway_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -133,18 +131,8 @@ def main() -> None:
     threshold = known.threshold if known and known.threshold is not None else 0.4
     people = {name: paths for name, paths in photos.people(args.data).items() if len(paths) >= 2}
 
-    with tempfile.TemporaryDirectory(prefix="facerec-bench-") as tmp:
-        stack = None
-        url = args.url
-        if not url:
-            stack = Stack(StackConfig(data_dir=Path(tmp), model_path=args.model, ports=Ports.free()))
-            stack.start()
-            url = stack.gateway_url
-        try:
-            http = run_http(url, people, args.clients, args.rounds)
-        finally:
-            if stack:
-                stack.stop()
+    with gateway_url(args.url, args.model) as url:
+        http = run_http(url, people, args.clients, args.rounds)
     local = run_inprocess(args.model, people, args.rounds, threshold)
 
     print(f"\n{len(people)} people, {args.rounds} rounds, {args.clients} HTTP clients, model {args.model.name}\n")

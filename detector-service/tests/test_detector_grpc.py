@@ -10,27 +10,9 @@ from grpc_status import rpc_status
 
 from facerec.detector.v1 import detector_pb2, detector_pb2_grpc
 from facerec_common import errors
+from facerec_devstack import photos
 
 Stub = detector_pb2_grpc.DetectorServiceStub
-
-
-def _annotated_boxes(data_dir: Path) -> dict[str, list[tuple[float, float, float, float]]]:
-    boxes = {}
-    for line in (data_dir / "group-faces.txt").read_text().splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        path, _, spec = line.split()
-        boxes[path] = [tuple(float(v) for v in box.split(",")) for box in spec.split(";")]
-    return boxes  # type: ignore[return-value]
-
-
-def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-    ih = max(0.0, min(ay + ah, by + bh) - max(ay, by))
-    inter = iw * ih
-    return inter / (aw * ah + bw * bh - inter)
 
 
 async def test_one_face_with_landmarks_and_crop(detector_stub: Stub, data_dir: Path) -> None:
@@ -52,12 +34,12 @@ async def test_one_face_with_landmarks_and_crop(detector_stub: Stub, data_dir: P
 
 async def test_group_photos_find_the_annotated_faces_largest_first(detector_stub: Stub, data_dir: Path) -> None:
     found = total = 0
-    for path, boxes in _annotated_boxes(data_dir).items():
-        reply = await detector_stub.Detect(detector_pb2.DetectRequest(image=(data_dir / path).read_bytes()), timeout=30)
+    for path, boxes in photos.group_faces(data_dir).items():
+        reply = await detector_stub.Detect(detector_pb2.DetectRequest(image=path.read_bytes()), timeout=30)
         areas = [f.box.width * f.box.height for f in reply.faces]
         assert areas == sorted(areas, reverse=True)
         detected = [(f.box.x, f.box.y, f.box.width, f.box.height) for f in reply.faces]
-        found += sum(any(_iou(box, d) >= 0.4 for d in detected) for box in boxes)
+        found += sum(any(photos.iou(box, d) >= 0.4 for d in detected) for box in boxes)
         total += len(boxes)
     assert found / total >= 0.85, f"recall {found}/{total}"
 

@@ -23,14 +23,6 @@ def _file(path: Path, field: str = "file") -> dict[str, tuple[str, bytes, str]]:
     return {field: (path.name, path.read_bytes(), "image/jpeg")}
 
 
-def _iou(a: dict[str, float], b: tuple[float, ...]) -> float:
-    bx, by, bw, bh = b
-    iw = max(0.0, min(a["x"] + a["width"], bx + bw) - max(a["x"], bx))
-    ih = max(0.0, min(a["y"] + a["height"], by + bh) - max(a["y"], by))
-    inter = iw * ih
-    return inter / (a["width"] * a["height"] + bw * bh - inter)
-
-
 def _ok(reply: httpx.Response, status: int = 200) -> Any:
     assert reply.status_code == status, reply.text
     return reply.json() if reply.content else None
@@ -173,17 +165,14 @@ def test_identify_returns_every_face_of_group_photos(
     api: httpx.Client, gallery: tuple[str, dict[str, str]], data_dir: Path
 ) -> None:
     name, _ = gallery
-    for line in (data_dir / "group-faces.txt").read_text().splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        path, count, spec = line.split()
-        annotated = [tuple(float(v) for v in box.split(",")) for box in spec.split(";")]
-        body = _ok(api.post(f"{V1}/collections/{name}/identify", files=_file(data_dir / path)))
+    for path, annotated in photos.group_faces(data_dir).items():
+        body = _ok(api.post(f"{V1}/collections/{name}/identify", files=_file(path)))
         found = body["faces"]
-        assert len(found) >= int(count) - 1, path
+        assert len(found) >= len(annotated) - 1, path
         areas = [f["box"]["width"] * f["box"]["height"] for f in found]
         assert areas == sorted(areas, reverse=True)
-        overlapping = sum(any(_iou(f["box"], a) >= 0.4 for a in annotated) for f in found)
+        boxes = [(f["box"]["x"], f["box"]["y"], f["box"]["width"], f["box"]["height"]) for f in found]
+        overlapping = sum(any(photos.iou(b, a) >= 0.4 for a in annotated) for b in boxes)
         assert overlapping >= len(annotated) - 1, path
         assert all(set(f) == {"box", "landmarks", "detection_score", "match", "candidates"} for f in found)
 

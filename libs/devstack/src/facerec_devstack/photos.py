@@ -34,3 +34,26 @@ def pairs(root: Path) -> list[tuple[Path, Path, bool]]:
             a, b, label = line.split()
             out.append((root / a, root / b, label == "1"))
     return out
+
+
+Box = tuple[float, float, float, float]
+
+
+def group_faces(root: Path) -> dict[Path, list[Box]]:
+    """group-faces.txt: photo -> its annotated face boxes (left, top, width, height)."""
+    out = {}
+    for line in (root / "group-faces.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            path, _, spec = line.split()
+            out[root / path] = [tuple(float(v) for v in box.split(",")) for box in spec.split(";")]
+    return out  # type: ignore[return-value]
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (left, top, width, height) boxes."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    return inter / (aw * ah + bw * bh - inter)

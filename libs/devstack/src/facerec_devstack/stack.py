@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,3 +110,18 @@ def default_config() -> StackConfig:
         ports=Ports(),
         database_url=os.environ.get("DATABASE_URL") or None,
     )
+
+
+@contextmanager
+def gateway_url(url: str | None, model_path: Path) -> Iterator[str]:
+    """`url` when given (e.g. a running `make run`), else a throwaway stack on free ports."""
+    if url:
+        yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="facerec-stack-") as tmp:
+        stack = Stack(StackConfig(data_dir=Path(tmp), model_path=model_path, ports=Ports.free()))
+        stack.start()
+        try:
+            yield stack.gateway_url
+        finally:
+            stack.stop()
