@@ -8,7 +8,7 @@ MODEL  := models/w600k_mbf.onnx
 LOCAL  := protos libs/common libs/devstack gateway detector-service embedder-service registry-service
 PYPROJECTS := $(addsuffix /pyproject.toml,$(LOCAL))
 
-.PHONY: run test install models models-r100 lint format protos lock bench accuracy clean
+.PHONY: run test install models models-r100 lint format protos lock bench load accuracy clean
 
 run: install models  ## serve the gateway on http://127.0.0.1:8000 with every service behind it
 	$(BIN)/python -m facerec_devstack
@@ -39,7 +39,7 @@ models-r100: install  ## production model; needs the internet
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy libs/common/src libs/devstack/src gateway/src detector-service/src embedder-service/src registry-service/src
+	$(BIN)/mypy bench scripts examples libs/common/src libs/devstack/src gateway/src detector-service/src embedder-service/src registry-service/src
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -57,6 +57,9 @@ accuracy: install models  ## recognition accuracy report through the running ser
 
 bench: install models  ## end-to-end benchmark: HTTP API vs in-process pipeline
 	$(BIN)/python bench/e2e.py
+
+load: install models  ## sustained mixed load (identify/enrol/list): throughput, latency, errors, memory
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .data

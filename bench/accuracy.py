@@ -213,7 +213,7 @@ def _plot(
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
-    bins = np.linspace(-0.3, 1.0, 66)
+    bins = np.linspace(-0.3, 1.0, 66).tolist()
     ax.hist(
         impostor, bins=bins, alpha=0.6, density=True, label=f"different people ({len(impostor)} pairs)", color="tab:red"
     )
@@ -258,7 +258,8 @@ async def measure(url: str, data: Path, out_dir: Path) -> dict[str, Any]:
         pairs_gen = np.array([score(a, b) for a, b, same in listed if same])
         pairs_imp = np.array([score(a, b) for a, b, same in listed if not same])
         owner = {p: name for name, ps in people.items() for p in ps}
-        all_gen, all_imp = [], []
+        all_gen: list[float] = []
+        all_imp: list[float] = []
         for a, b in itertools.combinations(paths, 2):
             (all_gen if owner[a] == owner[b] else all_imp).append(score(a, b))
         detection = await _detection(client, data, embedded)

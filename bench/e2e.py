@@ -83,7 +83,8 @@ async def _http_phase(url: str, jobs: list[tuple[str, dict[str, str], bytes]], c
 def run_http(url: str, people: dict[str, list[Path]], clients: int, rounds: int) -> dict[str, object]:
     tag = f"bench-{int(time.time())}-"
     enrol = [("/api/face/register", {"name": tag + name}, paths[0].read_bytes()) for name, paths in people.items()]
-    probe = [("/api/face/recognition", {}, paths[1].read_bytes()) for paths in people.values()] * rounds
+    no_form: dict[str, str] = {}
+    probe = [("/api/face/recognition", no_form, paths[1].read_bytes()) for paths in people.values()] * rounds
     reg, _ = asyncio.run(_http_phase(url, enrol, clients))
     rec, replies = asyncio.run(_http_phase(url, probe, clients))
     names = [tag + name for name in people] * rounds

@@ -39,7 +39,8 @@ def main() -> None:
             vectors.append(pipeline.embed_largest_face(path.read_bytes()))
             labels.append(person)
     matrix = np.stack(vectors)
-    genuine, impostor = [], []
+    genuine: list[float] = []
+    impostor: list[float] = []
     for i, j in itertools.combinations(range(len(labels)), 2):
         (genuine if labels[i] == labels[j] else impostor).append(float(matrix[i] @ matrix[j]))
     gen, imp = np.array(genuine), np.sort(np.array(impostor))
