@@ -16,6 +16,9 @@ import psutil
 
 BACKENDS = ("detector", "embedder", "registry")
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
+# PostgreSQL maps its shared memory anonymously; Linux names such mappings /dev/zero.
+SHARED_SEGMENT = "/dev/zero"
+SHARED_BUFFERS = "pg shared"
 
 
 @dataclass(frozen=True)
@@ -30,15 +33,27 @@ class Part:
             return [self.root, *self.root.children(recursive=True)]
         return []
 
-    def memory_mb(self) -> float | None:
-        """RSS of a Python service; PSS for PostgreSQL, whose processes share its buffers
-        (RSS would count them once per backend). None once the process is gone."""
-        total, seen = 0, False
+    def memory_mb(self) -> dict[str, float]:
+        """RSS of a Python service. PostgreSQL as two figures: its processes' own memory (PSS
+        outside the shared segment) and the shared segment, mostly buffer cache, which fills up
+        to `shared_buffers` as data is touched and then stays. Empty once the process is gone."""
+        if self.name != "postgres":
+            with contextlib.suppress(psutil.Error):
+                return {self.name: _mb(self.root.memory_info().rss)}
+            return {}
+        own = shared = 0
         for process in self.processes():
             with contextlib.suppress(psutil.Error):
-                total += process.memory_full_info().pss if self.name == "postgres" else process.memory_info().rss
-                seen = True
-        return round(total / 2**20, 1) if seen else None
+                for mapping in process.memory_maps(grouped=True):
+                    if mapping.path.startswith(SHARED_SEGMENT):
+                        shared += mapping.pss
+                    else:
+                        own += mapping.pss
+        return {"postgres": _mb(own), SHARED_BUFFERS: _mb(shared)} if own else {}
+
+
+def _mb(size: int) -> float:
+    return round(size / 2**20, 1)
 
 
 def listener(port: int) -> psutil.Process | None:
@@ -90,3 +105,8 @@ def stack_parts(gateway_url: str) -> list[Part]:
             if postgres is not None:
                 parts.append(Part("postgres", postgres))
     return parts
+
+
+def memory_mb(parts: list[Part]) -> dict[str, float]:
+    """Memory of every part still running, by name (see Part.memory_mb)."""
+    return {name: mb for part in parts for name, mb in part.memory_mb().items()}
