@@ -156,7 +156,8 @@ class Load:
             tally.recognised += bool(top and top["match"] and top["candidates"][0]["person_id"] == person.person_id)
 
     async def run(self, seconds: float, clients: int, rate: float | None) -> None:
-        """Until `seconds` pass: `clients` loops, each paced to its share of `rate` when given."""
+        """Until `seconds` pass: `clients` loops; with `rate`, they share one schedule of that many
+        requests/s (after a stall at most 1 s of missed slots is caught up)."""
         end = time.monotonic() + seconds
         next_slot = time.monotonic()
 
@@ -316,6 +317,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "w600k_mbf.onnx")
     parser.add_argument("--data", type=Path, default=photos.data_dir())
     args = parser.parse_args()
+    if args.clients < 1 or args.duration <= 0 or args.warmup < 0 or (args.rate is not None and args.rate <= 0):
+        parser.error("--clients, --duration and --rate must be positive, --warmup at least 0")
 
     with gateway_url(args.url, args.model) as url:
         record = asyncio.run(run(url, args))
