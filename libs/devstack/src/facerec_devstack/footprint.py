@@ -34,22 +34,26 @@ class Part:
         return []
 
     def memory_mb(self) -> dict[str, float]:
-        """RSS of a Python service. PostgreSQL as two figures: its processes' own memory (PSS
-        outside the shared segment) and the shared segment, mostly buffer cache, which fills up
-        to `shared_buffers` as data is touched and then stays. Empty once the process is gone."""
-        if self.name != "postgres":
-            with contextlib.suppress(psutil.Error):
-                return {self.name: _mb(self.root.memory_info().rss)}
-            return {}
+        """RSS of a service (with any worker processes). PostgreSQL as two figures: its
+        processes' own memory (PSS outside the shared segment) and the shared segment, mostly
+        buffer cache, which fills up to `shared_buffers` as data is touched and then stays.
+        Empty once the process is gone."""
         own = shared = 0
         for process in self.processes():
             with contextlib.suppress(psutil.Error):
+                if self.name != "postgres":
+                    own += process.memory_info().rss
+                    continue
                 for mapping in process.memory_maps(grouped=True):
                     if mapping.path.startswith(SHARED_SEGMENT):
                         shared += mapping.pss
                     else:
                         own += mapping.pss
-        return {"postgres": _mb(own), SHARED_BUFFERS: _mb(shared)} if own else {}
+        if not own:
+            return {}
+        if self.name != "postgres":
+            return {self.name: _mb(own)}
+        return {"postgres": _mb(own), SHARED_BUFFERS: _mb(shared)}
 
 
 def _mb(size: int) -> float:
