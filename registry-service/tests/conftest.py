@@ -21,11 +21,11 @@ def database_url(pg_root) -> str:  # type: ignore[no-untyped-def]
 async def registry_stub(database_url: str) -> AsyncIterator[registry_pb2_grpc.RegistryServiceStub]:
     """A real RegistryService on a loopback port, on a real PostgreSQL + pgvector."""
     settings = RegistrySettings(port=0, DATABASE_URL=database_url, page_size_max=5)
-    server, port, _, engine = await create_server(settings)
+    server, port, _, resources = await create_server(settings)
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         yield registry_pb2_grpc.RegistryServiceStub(channel)
     await server.stop(None)
-    await engine.dispose()
+    await resources.close()
 
 
 @pytest.fixture

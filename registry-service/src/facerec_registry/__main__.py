@@ -14,8 +14,8 @@ from facerec_registry.settings import RegistrySettings
 
 
 async def serve(settings: RegistrySettings) -> None:
-    server, _, health_servicer, engine = await create_server(settings)
-    await serve_until_signalled(server, health_servicer, settings.shutdown_grace_s, on_stop=engine.dispose)
+    server, _, health_servicer, resources = await create_server(settings)
+    await serve_until_signalled(server, health_servicer, settings.shutdown_grace_s, on_stop=resources.close)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, tuple_, update
+from sqlalchemy import delete, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +30,9 @@ from facerec_common.errors import (
     ReembeddingIncomplete,
 )
 from facerec_registry.paging import Page, decode_token, encode_token
-from facerec_registry.tables import ApiKey, AuditEvent, Collection, Face, Person
+from facerec_registry.search_index import CollectionState, SearchIndexes
+from facerec_registry.tables import ApiKey, AuditEvent, Collection, Face, FaceTombstone, Person
+from facerec_registry.vector_index import Hit, Method
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,10 @@ class NewFace:
     embedding: list[float]
     box: tuple[float, float, float, float]
     detection_score: float
-    display_image: bytes
-    aligned_pixels: bytes
-    aligned_width: int
-    aligned_height: int
+    display_image: bytes | None
+    aligned_pixels: bytes | None
+    aligned_width: int | None
+    aligned_height: int | None
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ def _stored(face: Face, person_name: str, collection: Collection, with_image: bo
         box=(face.box_x, face.box_y, face.box_width, face.box_height),
         detection_score=face.detection_score,
         created_at=face.created_at,
-        display_image=face.display_image if with_image else b"",
+        display_image=(face.display_image or b"") if with_image else b"",
     )
 
 
@@ -216,6 +218,25 @@ async def _collection_info(session: AsyncSession, collection: Collection) -> Col
         face_count=await _face_count(session, collection),
         created_at=collection.created_at,
     )
+
+
+async def _next_seq(session: AsyncSession, collection: Collection) -> int:
+    """The collection's next change number. Writers hold the collection's row lock until they
+    commit, so change numbers become visible in order: what search indexes rely on."""
+    seq = await session.scalar(
+        text("UPDATE collections SET change_seq = change_seq + 1 WHERE id = :id RETURNING change_seq"),
+        {"id": collection.id},
+    )
+    return int(seq)
+
+
+async def _bury(session: AsyncSession, collection: Collection, face_ids: Sequence[uuid.UUID]) -> None:
+    """Record deleted faces' ids under one change number, for every replica's index to drop."""
+    if face_ids:
+        seq = await _next_seq(session, collection)
+        await session.execute(
+            insert(FaceTombstone), [{"collection_id": collection.id, "seq": seq, "face_id": f} for f in face_ids]
+        )
 
 
 def _audit(session: AsyncSession, actor: str, action: str, collection: str | None, targets: list[str]) -> None:
@@ -332,12 +353,18 @@ async def update_person(
 
 async def delete_person(session: AsyncSession, collection_name: str, person_id: uuid.UUID, actor: str) -> None:
     async with session.begin():
-        collection = await _collection(session, collection_name)
+        collection = await _collection(session, collection_name, for_update=True)
+        faces = (
+            await session.scalars(
+                delete(Face).where(Face.person_id == person_id, Face.collection_id == collection.id).returning(Face.id)
+            )
+        ).all()
         deleted = await session.scalar(
             delete(Person).where(Person.id == person_id, Person.collection_id == collection.id).returning(Person.id)
         )
         if deleted is None:
             raise PersonNotFound(f"No person {person_id} in collection '{collection_name}'.", person_id=str(person_id))
+        await _bury(session, collection, faces)
         _audit(session, actor, "person.delete", collection_name, [str(person_id)])
 
 
@@ -380,6 +407,7 @@ async def enroll(
                 session.add(found)
                 await session.flush()
             person = found
+        seq = await _next_seq(session, collection)
         face = Face(
             id=uuid.uuid4(),
             collection_id=collection.id,
@@ -395,6 +423,7 @@ async def enroll(
             aligned_pixels=new.aligned_pixels,
             aligned_width=new.aligned_width,
             aligned_height=new.aligned_height,
+            seq=seq,
         )
         session.add(face)
         await session.flush()
@@ -449,12 +478,13 @@ async def list_faces(
 async def delete_face(session: AsyncSession, collection_name: str, face_id: uuid.UUID, actor: str) -> None:
     """Delete the face's row, its embedding and images with it. The person stays."""
     async with session.begin():
-        collection = await _collection(session, collection_name)
+        collection = await _collection(session, collection_name, for_update=True)
         deleted = await session.scalar(
             delete(Face).where(Face.id == face_id, Face.collection_id == collection.id).returning(Face.id)
         )
         if deleted is None:
             raise FaceNotFound(f"No face {face_id} in collection '{collection_name}'.", face_id=str(face_id))
+        await _bury(session, collection, [face_id])
         _audit(session, actor, "face.delete", collection_name, [str(face_id)])
 
 
@@ -463,7 +493,7 @@ async def delete_faces(
 ) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
     """(deleted, not found), each in request order."""
     async with session.begin():
-        collection = await _collection(session, collection_name)
+        collection = await _collection(session, collection_name, for_update=True)
         deleted = set(
             (
                 await session.scalars(
@@ -472,6 +502,7 @@ async def delete_faces(
             ).all()
         )
         if deleted:
+            await _bury(session, collection, sorted(deleted))
             _audit(session, actor, "face.delete", collection_name, [str(f) for f in face_ids if f in deleted])
         return [f for f in face_ids if f in deleted], [f for f in face_ids if f not in deleted]
 
@@ -483,33 +514,86 @@ async def match(
     session: AsyncSession,
     collection_name: str,
     model: ModelRef,
-    embedding: list[float],
+    embeddings: Sequence[list[float]],
     top_k: int,
     person_id: uuid.UUID | None = None,
-) -> list[Candidate]:
-    """Best face of each person, most similar first (exact cosine search)."""
+    indexes: SearchIndexes | None = None,
+    exact: bool = False,
+) -> list[tuple[list[Candidate], Method]]:
+    """For each embedding, the best face of each person, most similar first.
+
+    Through the replica's search index when it has one for the collection (it first
+    catches up with every change this transaction can see); else by the exact SQL scan.
+    """
     async with session.begin():
         collection = await _collection(session, collection_name)
         if person_id is not None:
             await _person(session, collection, person_id)
         if not await _check_model_for_read(session, collection, model):
-            return []
-        distance = Face.embedding.cosine_distance(embedding).label("distance")
-        # The model filter keeps a re-embedding committed between our two statements from
-        # mixing vector spaces: faces of another model are simply not compared.
-        scope = select(Face.person_id, Face.id.label("face_id"), distance).where(
-            Face.collection_id == collection.id, Face.model_version == model.version
-        )
-        if person_id is not None:
-            scope = scope.where(Face.person_id == person_id)
-        best_per_person = scope.ext(distinct_on(Face.person_id)).order_by(Face.person_id, distance).subquery()
-        rows = await session.execute(
-            select(best_per_person.c.face_id, best_per_person.c.person_id, Person.name, best_per_person.c.distance)
-            .join(Person, Person.id == best_per_person.c.person_id)
-            .order_by(best_per_person.c.distance)
-            .limit(top_k)
-        )
-        return [Candidate(face_id, pid, name, 1.0 - float(dist)) for face_id, pid, name, dist in rows]
+            return [([], "exact") for _ in embeddings]
+        if person_id is None and indexes is not None and collection.model_version is not None:
+            state = CollectionState(
+                collection.id,
+                collection.model_version,
+                collection.dimension or len(embeddings[0]),
+                collection.change_seq,
+                collection.reload_seq,
+            )
+            found = await indexes.search(state, embeddings, top_k, exact)
+            if found is not None:
+                return await _named(session, collection, found)
+        return [(await _exact_match(session, collection, model, e, top_k, person_id), "exact") for e in embeddings]
+
+
+async def _named(
+    session: AsyncSession, collection: Collection, found: list[tuple[list[Hit], Method]]
+) -> list[tuple[list[Candidate], Method]]:
+    """Candidates with their people's current names. A face deleted since the index last
+    caught up is dropped here: this statement sees every committed delete."""
+    face_ids = {uuid.UUID(bytes=h.face_id) for hits, _ in found for h in hits}
+    rows = await session.execute(
+        select(Face.id, Face.person_id, Person.name)
+        .join(Person, Person.id == Face.person_id)
+        .where(Face.id.in_(face_ids), Face.collection_id == collection.id)
+    )
+    names = {face_id: (person_id, name) for face_id, person_id, name in rows}
+    results: list[tuple[list[Candidate], Method]] = []
+    for hits, method in found:
+        candidates = []
+        for hit in hits:
+            face_id = uuid.UUID(bytes=hit.face_id)
+            if face_id in names:
+                person_id, name = names[face_id]
+                candidates.append(Candidate(face_id, person_id, name, hit.similarity))
+        results.append((candidates, method))
+    return results
+
+
+async def _exact_match(
+    session: AsyncSession,
+    collection: Collection,
+    model: ModelRef,
+    embedding: list[float],
+    top_k: int,
+    person_id: uuid.UUID | None,
+) -> list[Candidate]:
+    """Best face of each person by scanning every face of the collection in SQL."""
+    distance = Face.embedding.cosine_distance(embedding).label("distance")
+    # The model filter keeps a re-embedding committed between our two statements from
+    # mixing vector spaces: faces of another model are simply not compared.
+    scope = select(Face.person_id, Face.id.label("face_id"), distance).where(
+        Face.collection_id == collection.id, Face.model_version == model.version
+    )
+    if person_id is not None:
+        scope = scope.where(Face.person_id == person_id)
+    best_per_person = scope.ext(distinct_on(Face.person_id)).order_by(Face.person_id, distance).subquery()
+    rows = await session.execute(
+        select(best_per_person.c.face_id, best_per_person.c.person_id, Person.name, best_per_person.c.distance)
+        .join(Person, Person.id == best_per_person.c.person_id)
+        .order_by(best_per_person.c.distance)
+        .limit(top_k)
+    )
+    return [Candidate(face_id, pid, name, 1.0 - float(dist)) for face_id, pid, name, dist in rows]
 
 
 # -- re-embedding --------------------------------------------------------------
@@ -520,6 +604,17 @@ async def list_aligned_crops(
 ) -> Page[AlignedCrop]:
     async with session.begin():
         collection = await _collection(session, collection_name)
+        without_crop = await session.scalar(
+            select(func.count())
+            .select_from(Face)
+            .where(Face.collection_id == collection.id, Face.aligned_pixels.is_(None))
+        )
+        if without_crop:
+            raise ReembeddingIncomplete(
+                f"{without_crop} faces of '{collection_name}' were imported without their aligned crop, "
+                "so they cannot be re-embedded: import them again with crops, or delete them.",
+                missing=str(without_crop),
+            )
         query = (
             select(Face.id, Face.created_at, Face.aligned_pixels, Face.aligned_width, Face.aligned_height)
             .where(Face.collection_id == collection.id)
@@ -533,7 +628,10 @@ async def list_aligned_crops(
         if token:
             query = query.where(tuple_(Face.created_at, Face.id) > tuple_(*decode_token(token)))
         rows = (await session.execute(query)).all()
-        crops = [AlignedCrop(r.id, r.aligned_pixels, r.aligned_width, r.aligned_height) for r in rows[:page_size]]
+        crops = [
+            AlignedCrop(r.id, r.aligned_pixels or b"", r.aligned_width or 0, r.aligned_height or 0)
+            for r in rows[:page_size]
+        ]
         last = rows[page_size - 1] if len(rows) > page_size else None
         return Page(crops, encode_token(last.created_at, last.id) if last else "")
 
@@ -587,6 +685,10 @@ async def commit_reembedding(session: AsyncSession, collection_name: str, model:
             model.dimension,
         )
         await session.flush()
+        # Every vector changed at once: indexes reload the collection rather than follow the log.
+        seq = await _next_seq(session, collection)
+        await session.execute(update(Collection).where(Collection.id == collection.id).values(reload_seq=seq))
+        await session.refresh(collection)
         return await _collection_info(session, collection)
 
 

@@ -7,6 +7,7 @@ import logging
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import grpc
 from grpc_health.v1 import health
@@ -16,13 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
 from facerec_common.errors import InvalidArgument, ServiceUnavailable
-from facerec_common.server import Context, new_server, set_serving, translate_errors
-from facerec_registry import convert, repository
+from facerec_common.server import Context, new_server, set_serving, translate_errors, translate_stream_errors
+from facerec_registry import bulk, collection_file, convert, repository
 from facerec_registry.migrate import upgrade_to_head
-from facerec_registry.repository import NewFace
+from facerec_registry.repository import Candidate, NewFace
+from facerec_registry.search_index import SearchIndexes, SyncSettings
 from facerec_registry.settings import RegistrySettings
 from facerec_registry.tables import ApiKey as ApiKeyRow
 from facerec_registry.thresholds import ThresholdPolicy
+from facerec_registry.vector_index import IndexSettings, Method, configure_threads
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +58,25 @@ MAX_TOP_K = 100
 MAX_BULK = 1000
 
 
+def _match_response(found: list[Candidate], method: Method, threshold: float) -> registry_pb2.MatchFaceResponse:
+    return registry_pb2.MatchFaceResponse(
+        candidates=[
+            registry_pb2.Candidate(
+                face_id=str(c.face_id), person_id=str(c.person_id), person_name=c.person_name, similarity=c.similarity
+            )
+            for c in found
+        ],
+        match=bool(found) and found[0].similarity >= threshold,
+        threshold=threshold,
+        method=method,
+    )
+
+
 class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
-    def __init__(self, engine: AsyncEngine, settings: RegistrySettings) -> None:
+    def __init__(self, engine: AsyncEngine, settings: RegistrySettings, indexes: SearchIndexes | None) -> None:
+        self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._indexes = indexes
         self._settings = settings
         self._thresholds = ThresholdPolicy(settings.match_threshold, settings.fallback_threshold)
 
@@ -261,20 +280,29 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         top_k = min(request.top_k or 1, MAX_TOP_K)
         threshold = request.threshold if request.HasField("threshold") else self._thresholds.for_model(model.version)
         async with self._session() as session:
-            found = await repository.match(session, collection, model, embedding, top_k, person_id=person_id)
-        return registry_pb2.MatchFaceResponse(
-            candidates=[
-                registry_pb2.Candidate(
-                    face_id=str(c.face_id),
-                    person_id=str(c.person_id),
-                    person_name=c.person_name,
-                    similarity=c.similarity,
-                )
-                for c in found
-            ],
-            match=bool(found) and found[0].similarity >= threshold,
-            threshold=threshold,
-        )
+            [(found, method)] = await repository.match(
+                session, collection, model, [embedding], top_k, person_id, self._indexes, request.exact
+            )
+        return _match_response(found, method, threshold)
+
+    @translate_errors
+    async def MatchFaces(
+        self, request: registry_pb2.MatchFacesRequest, context: Context
+    ) -> registry_pb2.MatchFacesResponse:
+        collection = convert.collection_name(request.collection)
+        if not request.embeddings or len(request.embeddings) > MAX_TOP_K:
+            raise InvalidArgument(f"Send 1 to {MAX_TOP_K} embeddings.")
+        embeddings = [list(e.values) for e in request.embeddings]
+        model = convert.model(request.model, embeddings[0])
+        for embedding in embeddings[1:]:
+            convert.model(request.model, embedding)
+        top_k = min(request.top_k or 1, MAX_TOP_K)
+        threshold = request.threshold if request.HasField("threshold") else self._thresholds.for_model(model.version)
+        async with self._session() as session:
+            found = await repository.match(
+                session, collection, model, embeddings, top_k, None, self._indexes, request.exact
+            )
+        return registry_pb2.MatchFacesResponse(results=[_match_response(c, m, threshold) for c, m in found])
 
     @translate_errors
     async def CompareEmbeddings(
@@ -343,6 +371,40 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         async with self._session() as session:
             return convert.collection(await repository.commit_reembedding(session, collection, model))
 
+    # -- bulk export and import
+
+    @translate_stream_errors
+    async def ExportCollection(
+        self, request: registry_pb2.ExportCollectionRequest, context: Context
+    ) -> AsyncIterator[registry_pb2.DataChunk]:
+        collection = convert.collection_name(request.collection)
+        try:
+            async for chunk in bulk.export_collection(self._engine, collection, request.include_images):
+                yield registry_pb2.DataChunk(data=chunk)
+        except (OperationalError, InterfaceError) as exc:
+            raise ServiceUnavailable("The database is unavailable; try again shortly.") from exc
+
+    @translate_errors
+    async def ImportCollection(
+        self, request_iterator: AsyncIterator[registry_pb2.ImportCollectionRequest], context: Context
+    ) -> registry_pb2.ImportCollectionResponse:
+        first = await anext(aiter(request_iterator), None)
+        if first is None:
+            raise InvalidArgument("No data was sent.")
+        collection = convert.collection_name(first.collection)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield first.data
+            async for message in request_iterator:
+                yield message.data
+
+        async with self._session() as session:
+            done = await bulk.import_collection(session, collection, collection_file.lines(chunks()), first.new_ids)
+        log.info("imported %d people and %d faces into '%s'", done.people, done.faces, collection)
+        return registry_pb2.ImportCollectionResponse(
+            collection=convert.collection(done.collection), people_imported=done.people, faces_imported=done.faces
+        )
+
     # -- API keys and audit
 
     @translate_errors
@@ -404,15 +466,47 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         )
 
 
+@dataclass
+class Resources:
+    """What the server holds besides itself, released after it stops."""
+
+    engine: AsyncEngine
+    indexes: SearchIndexes | None
+
+    async def close(self) -> None:
+        if self.indexes is not None:
+            await self.indexes.close()
+        await self.engine.dispose()
+
+
+def search_indexes(engine: AsyncEngine, settings: RegistrySettings) -> SearchIndexes | None:
+    if not settings.search_index:
+        return None
+    configure_threads(1)  # searches run side by side in threads; one FAISS thread each
+    index = IndexSettings(
+        factory=settings.index_factory, min_faces=settings.index_min_faces, candidates=settings.index_candidates
+    )
+    sync = SyncSettings(interval_s=settings.index_sync_interval_s, tombstone_retention_s=settings.tombstone_retention_s)
+    return SearchIndexes(engine, index, sync)
+
+
 async def create_server(
     settings: RegistrySettings,
-) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer, AsyncEngine]:
-    """Migrate, then serve; health turns SERVING only once the schema is current."""
+) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer, Resources]:
+    """Migrate, then serve; health turns SERVING only once the schema is current.
+
+    Search indexes load in the background: until a collection's is ready, its searches
+    scan in SQL (exact), so the replica serves at once.
+    """
     await asyncio.to_thread(upgrade_to_head, settings.database_url)
     engine = create_async_engine(settings.database_url, pool_size=settings.pool_size, pool_pre_ping=True)
+    indexes = search_indexes(engine, settings)
     server, port, health_servicer = await new_server(settings)
-    registry_pb2_grpc.add_RegistryServiceServicer_to_server(RegistryServicer(engine, settings), server)
+    registry_pb2_grpc.add_RegistryServiceServicer_to_server(RegistryServicer(engine, settings, indexes), server)
     await server.start()
     await set_serving(health_servicer, [SERVICE_NAME])
+    if indexes is not None:
+        indexes.start()
+        await indexes.load_all()
     log.info("registry serving on %s:%d", settings.host, port)
-    return server, port, health_servicer, engine
+    return server, port, health_servicer, Resources(engine, indexes)

@@ -22,6 +22,18 @@ class RegistrySettings(GrpcServiceSettings):
     pool_size: int = Field(5, ge=1, le=100)
     page_size_default: int = Field(50, ge=1)
     page_size_max: int = Field(500, ge=1)
+    search_index: bool = Field(
+        True, description="Search from an in-memory index kept in step with PostgreSQL; false: every search scans SQL."
+    )
+    index_min_faces: int = Field(
+        10_000, ge=0, description="Collections with fewer faces are searched exhaustively (as fast, and exact)."
+    )
+    index_candidates: int = Field(256, ge=1, le=100_000, description="Index candidates re-ranked exactly per search.")
+    index_factory: str | None = Field(None, description="FAISS index factory string; default PQ<dim/2>x4fs.")
+    index_sync_interval_s: float = Field(1.0, gt=0, description="How often indexes catch up in the background.")
+    tombstone_retention_s: float = Field(
+        3600.0, gt=0, description="How long deleted faces' ids are kept for replicas to catch up."
+    )
 
     @field_validator("database_url")
     @classmethod

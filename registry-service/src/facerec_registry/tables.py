@@ -25,6 +25,9 @@ class Collection(Base):
     model_name: Mapped[str | None] = mapped_column(String(128))
     model_version: Mapped[str | None] = mapped_column(String(64))
     dimension: Mapped[int | None] = mapped_column(Integer)
+    # Every write bumps change_seq under this row's lock; search indexes follow it (see search_index).
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    reload_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -52,15 +55,29 @@ class Face(Base):
     box_width: Mapped[float] = mapped_column(Float)
     box_height: Mapped[float] = mapped_column(Float)
     detection_score: Mapped[float] = mapped_column(Float)
-    display_image: Mapped[bytes] = mapped_column(LargeBinary)
+    # Both optional: faces imported without images have neither.
+    display_image: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Raw 8-bit RGB of the aligned crop, kept so a collection can be re-embedded.
-    aligned_pixels: Mapped[bytes] = mapped_column(LargeBinary)
-    aligned_width: Mapped[int] = mapped_column(Integer)
-    aligned_height: Mapped[int] = mapped_column(Integer)
+    aligned_pixels: Mapped[bytes | None] = mapped_column(LargeBinary)
+    aligned_width: Mapped[int | None] = mapped_column(Integer)
+    aligned_height: Mapped[int | None] = mapped_column(Integer)
+    # The collection's change_seq of the write that added it.
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # Re-embedding stages the new model's vector here, then swaps it in atomically.
     pending_embedding: Mapped[list[float] | None] = mapped_column(Vector())
     pending_model_version: Mapped[str | None] = mapped_column(String(64))
+
+
+class FaceTombstone(Base):
+    """A deleted face's id (nothing biometric), so replicas drop it from their indexes."""
+
+    __tablename__ = "face_tombstones"
+
+    collection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    face_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class ApiKey(Base):

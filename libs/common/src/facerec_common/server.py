@@ -6,7 +6,7 @@ import asyncio
 import functools
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import grpc
@@ -75,6 +75,25 @@ def translate_errors(
         raise AssertionError("abort_with_status returned")  # pragma: no cover
 
     return wrapper  # type: ignore[return-value]
+
+
+def translate_stream_errors(
+    method: Callable[..., AsyncIterator[_R]],
+) -> Callable[..., AsyncIterator[_R]]:
+    """`translate_errors` for server-streaming methods: an error ends the stream with its status."""
+
+    @functools.wraps(method)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[_R]:
+        try:
+            async for item in method(self, request, context):
+                yield item
+        except FacerecError as exc:
+            await context.abort_with_status(to_grpc_status(exc))
+        except Exception:
+            log.exception("unexpected error in %s", method.__qualname__)
+            await context.abort_with_status(to_grpc_status(FacerecError()))
+
+    return wrapper
 
 
 async def serve_until_signalled(

@@ -284,20 +284,22 @@ class EnrollFaceResponse(_message.Message):
     def __init__(self, face: _Optional[_Union[FaceRecord, _Mapping]] = ...) -> None: ...
 
 class MatchFaceRequest(_message.Message):
-    __slots__ = ("collection", "embedding", "model", "top_k", "threshold", "person_id")
+    __slots__ = ("collection", "embedding", "model", "top_k", "threshold", "person_id", "exact")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    EXACT_FIELD_NUMBER: _ClassVar[int]
     collection: str
     embedding: _containers.RepeatedScalarFieldContainer[float]
     model: _types_pb2.ModelInfo
     top_k: int
     threshold: float
     person_id: str
-    def __init__(self, collection: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., person_id: _Optional[str] = ...) -> None: ...
+    exact: bool
+    def __init__(self, collection: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., person_id: _Optional[str] = ..., exact: _Optional[bool] = ...) -> None: ...
 
 class Candidate(_message.Message):
     __slots__ = ("face_id", "person_id", "person_name", "similarity")
@@ -312,14 +314,78 @@ class Candidate(_message.Message):
     def __init__(self, face_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., similarity: _Optional[float] = ...) -> None: ...
 
 class MatchFaceResponse(_message.Message):
-    __slots__ = ("candidates", "match", "threshold")
+    __slots__ = ("candidates", "match", "threshold", "method")
     CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     MATCH_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
     candidates: _containers.RepeatedCompositeFieldContainer[Candidate]
     match: bool
     threshold: float
-    def __init__(self, candidates: _Optional[_Iterable[_Union[Candidate, _Mapping]]] = ..., match: _Optional[bool] = ..., threshold: _Optional[float] = ...) -> None: ...
+    method: str
+    def __init__(self, candidates: _Optional[_Iterable[_Union[Candidate, _Mapping]]] = ..., match: _Optional[bool] = ..., threshold: _Optional[float] = ..., method: _Optional[str] = ...) -> None: ...
+
+class Embedding(_message.Message):
+    __slots__ = ("values",)
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, values: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class MatchFacesRequest(_message.Message):
+    __slots__ = ("collection", "model", "embeddings", "top_k", "threshold", "exact")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDINGS_FIELD_NUMBER: _ClassVar[int]
+    TOP_K_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    EXACT_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    model: _types_pb2.ModelInfo
+    embeddings: _containers.RepeatedCompositeFieldContainer[Embedding]
+    top_k: int
+    threshold: float
+    exact: bool
+    def __init__(self, collection: _Optional[str] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., embeddings: _Optional[_Iterable[_Union[Embedding, _Mapping]]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., exact: _Optional[bool] = ...) -> None: ...
+
+class MatchFacesResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[MatchFaceResponse]
+    def __init__(self, results: _Optional[_Iterable[_Union[MatchFaceResponse, _Mapping]]] = ...) -> None: ...
+
+class ExportCollectionRequest(_message.Message):
+    __slots__ = ("collection", "include_images")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_IMAGES_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    include_images: bool
+    def __init__(self, collection: _Optional[str] = ..., include_images: _Optional[bool] = ...) -> None: ...
+
+class DataChunk(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    def __init__(self, data: _Optional[bytes] = ...) -> None: ...
+
+class ImportCollectionRequest(_message.Message):
+    __slots__ = ("collection", "new_ids", "data")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    NEW_IDS_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    new_ids: bool
+    data: bytes
+    def __init__(self, collection: _Optional[str] = ..., new_ids: _Optional[bool] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class ImportCollectionResponse(_message.Message):
+    __slots__ = ("collection", "people_imported", "faces_imported")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    PEOPLE_IMPORTED_FIELD_NUMBER: _ClassVar[int]
+    FACES_IMPORTED_FIELD_NUMBER: _ClassVar[int]
+    collection: Collection
+    people_imported: int
+    faces_imported: int
+    def __init__(self, collection: _Optional[_Union[Collection, _Mapping]] = ..., people_imported: _Optional[int] = ..., faces_imported: _Optional[int] = ...) -> None: ...
 
 class ListFacesRequest(_message.Message):
     __slots__ = ("collection", "page_size", "page_token", "include_images", "person_id")

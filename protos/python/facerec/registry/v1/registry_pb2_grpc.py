@@ -111,6 +111,11 @@ class RegistryServiceStub:
                 request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceRequest.SerializeToString,
                 response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceResponse.FromString,
                 _registered_method=True)
+        self.MatchFaces = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/MatchFaces',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFacesRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFacesResponse.FromString,
+                _registered_method=True)
         self.CompareEmbeddings = channel.unary_unary(
                 '/facerec.registry.v1.RegistryService/CompareEmbeddings',
                 request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CompareEmbeddingsRequest.SerializeToString,
@@ -130,6 +135,16 @@ class RegistryServiceStub:
                 '/facerec.registry.v1.RegistryService/CommitReembedding',
                 request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CommitReembeddingRequest.SerializeToString,
                 response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
+                _registered_method=True)
+        self.ExportCollection = channel.unary_stream(
+                '/facerec.registry.v1.RegistryService/ExportCollection',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ExportCollectionRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DataChunk.FromString,
+                _registered_method=True)
+        self.ImportCollection = channel.stream_unary(
+                '/facerec.registry.v1.RegistryService/ImportCollection',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ImportCollectionRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ImportCollectionResponse.FromString,
                 _registered_method=True)
         self.CreateApiKey = channel.unary_unary(
                 '/facerec.registry.v1.RegistryService/CreateApiKey',
@@ -258,6 +273,13 @@ class RegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def MatchFaces(self, request, context):
+        """MatchFace for several faces of one photo at once: one index pass for all of them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CompareEmbeddings(self, request, context):
         """Similarity of two embeddings and the match decision for their model.
         """
@@ -281,6 +303,22 @@ class RegistryServiceServicer:
 
     def CommitReembedding(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportCollection(self, request, context):
+        """A collection as a stream of JSON Lines (docs/collection-format.md): a header, its
+        people, then their faces; read in one snapshot, so the stream is consistent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportCollection(self, request_iterator, context):
+        """Reads that format into a collection (created when missing), in one transaction:
+        all of it is imported or, on any error, none of it.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -397,6 +435,11 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceRequest.FromString,
                     response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFaceResponse.SerializeToString,
             ),
+            'MatchFaces': grpc.unary_unary_rpc_method_handler(
+                    servicer.MatchFaces,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFacesRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFacesResponse.SerializeToString,
+            ),
             'CompareEmbeddings': grpc.unary_unary_rpc_method_handler(
                     servicer.CompareEmbeddings,
                     request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CompareEmbeddingsRequest.FromString,
@@ -416,6 +459,16 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.CommitReembedding,
                     request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.CommitReembeddingRequest.FromString,
                     response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.SerializeToString,
+            ),
+            'ExportCollection': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportCollection,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ExportCollectionRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.DataChunk.SerializeToString,
+            ),
+            'ImportCollection': grpc.stream_unary_rpc_method_handler(
+                    servicer.ImportCollection,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ImportCollectionRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ImportCollectionResponse.SerializeToString,
             ),
             'CreateApiKey': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateApiKey,
@@ -861,6 +914,33 @@ class RegistryService:
             _registered_method=True)
 
     @staticmethod
+    def MatchFaces(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/MatchFaces',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFacesRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.MatchFacesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def CompareEmbeddings(request,
             target,
             options=(),
@@ -958,6 +1038,60 @@ class RegistryService:
             '/facerec.registry.v1.RegistryService/CommitReembedding',
             facerec_dot_registry_dot_v1_dot_registry__pb2.CommitReembeddingRequest.SerializeToString,
             facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportCollection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/ExportCollection',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ExportCollectionRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.DataChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportCollection(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/facerec.registry.v1.RegistryService/ImportCollection',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ImportCollectionRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.ImportCollectionResponse.FromString,
             options,
             channel_credentials,
             insecure,

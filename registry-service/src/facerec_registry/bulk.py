@@ -1,0 +1,218 @@
+"""SQL of bulk export and import (the collection file of `collection_file`).
+
+Import writes with COPY in one transaction under the collection's row lock: a bad line,
+a model mismatch or a broken stream rolls all of it back. Export reads in one snapshot.
+"""
+
+from __future__ import annotations
+
+import struct
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from psycopg import AsyncConnection
+from psycopg.errors import ForeignKeyViolation, UniqueViolation
+from psycopg.types.json import Jsonb
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from facerec_common.errors import AlreadyExists, ExternalIdTaken, InvalidArgument
+from facerec_registry import collection_file as cf
+from facerec_registry.repository import (
+    CollectionInfo,
+    ModelRef,
+    _bind_model,
+    _collection,
+    _collection_info,
+    _model_of,
+    _next_seq,
+)
+from facerec_registry.search_index import read_snapshot
+from facerec_registry.tables import Face, Person
+
+CHUNK_BYTES = 1 << 20
+FACE_COLUMNS = (
+    "id, collection_id, person_id, embedding, model_version, box_x, box_y, box_width, box_height, "
+    "detection_score, display_image, aligned_pixels, aligned_width, aligned_height, seq, created_at"
+)
+# The embedding travels as pgvector's binary form, declared bytea so psycopg sends it as is.
+FACE_TYPES = ["uuid", "uuid", "uuid", "bytea", "text"] + ["float8"] * 5 + ["bytea", "bytea", "int4", "int4"]
+FACE_TYPES += ["int8", "timestamptz"]
+
+
+@dataclass(frozen=True)
+class Imported:
+    collection: CollectionInfo
+    people: int
+    faces: int
+
+
+def _vector_binary(embedding: np.ndarray) -> bytes:
+    return struct.pack(">HH", len(embedding), 0) + embedding.astype(">f4").tobytes()
+
+
+async def import_collection(
+    session: AsyncSession, collection_name: str, records: AsyncIterator[tuple[int, bytes]], new_ids: bool
+) -> Imported:
+    async with session.begin():
+        first = await anext(records, None)
+        if first is None:
+            raise InvalidArgument("The file is empty: it needs at least the header line.")
+        header = cf.parse_header(*first)
+        dimension = header.model.dimension
+        await session.execute(
+            text("INSERT INTO collections (id, name) VALUES (:id, :name) ON CONFLICT (name) DO NOTHING"),
+            {"id": uuid.uuid4(), "name": collection_name},
+        )
+        collection = await _collection(session, collection_name, for_update=True)
+        await _bind_model(session, collection, header.model)
+        await session.flush()
+        seq = await _next_seq(session, collection)
+        now = datetime.now(UTC)
+        raw: AsyncConnection = (await (await session.connection()).get_raw_connection()).driver_connection  # type: ignore[assignment]
+        people: dict[uuid.UUID, uuid.UUID] = {}  # id in the file -> id stored
+        external_ids: set[str] = set()
+        faces = 0
+        pending: tuple[int, bytes] | None = None
+        try:
+            async with raw.cursor() as cursor:
+                async with cursor.copy(
+                    "COPY people (id, collection_id, name, external_id, metadata) FROM STDIN (FORMAT BINARY)"
+                ) as copy:
+                    copy.set_types(["uuid", "uuid", "text", "text", "jsonb"])
+                    async for number, line in records:
+                        record = cf.parse_record(number, line, dimension)
+                        if isinstance(record, cf.FaceLine):
+                            pending = (number, line)
+                            break
+                        if record.person_id in people:
+                            raise cf.line_error(number, f"person {record.person_id} appears twice")
+                        if record.external_id is not None:
+                            if record.external_id in external_ids:
+                                raise cf.line_error(number, f"external_id '{record.external_id}' appears twice")
+                            external_ids.add(record.external_id)
+                        stored = uuid.uuid4() if new_ids else record.person_id
+                        people[record.person_id] = stored
+                        await copy.write_row(
+                            (stored, collection.id, record.name, record.external_id, Jsonb(record.metadata))
+                        )
+                if pending is not None:
+                    async with cursor.copy(f"COPY faces ({FACE_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+                        copy.set_types(FACE_TYPES)
+                        async for number, line in _chain(pending, records):
+                            record = cf.parse_record(number, line, dimension)
+                            if isinstance(record, cf.PersonLine):
+                                raise cf.line_error(number, "people come before faces")
+                            owner = people.get(record.person_id)
+                            if owner is None:
+                                raise cf.line_error(number, f"person {record.person_id} is not in the file")
+                            width, height, pixels = record.aligned or (None, None, None)
+                            await copy.write_row(
+                                (
+                                    uuid.uuid4() if new_ids else record.face_id,
+                                    collection.id,
+                                    owner,
+                                    _vector_binary(record.embedding),
+                                    header.model.version,
+                                    *record.box,
+                                    record.detection_score,
+                                    record.display_image,
+                                    pixels,
+                                    width,
+                                    height,
+                                    seq,
+                                    record.created_at or now,
+                                )
+                            )
+                            faces += 1
+        except UniqueViolation as exc:
+            constraint = exc.diag.constraint_name or ""
+            if "external_id" in constraint:
+                raise ExternalIdTaken(
+                    f"An external_id of the file is taken in '{collection_name}'; nothing was imported."
+                ) from exc
+            raise AlreadyExists(
+                "A person or face id of the file exists already; import with new_ids=true to give them new ids. "
+                "Nothing was imported."
+            ) from exc
+        except ForeignKeyViolation as exc:
+            raise InvalidArgument(
+                f"The file refers to something that does not exist: {exc.diag.message_detail}"
+            ) from exc
+        for what, expected, found in (("people", header.people, len(people)), ("faces", header.faces, faces)):
+            if expected is not None and expected != found:
+                raise InvalidArgument(
+                    f"The header announces {expected} {what} but the file holds {found}: "
+                    "it is truncated or was edited. Nothing was imported."
+                )
+        await session.refresh(collection)
+        info = await _collection_info(session, collection)
+        return Imported(info, len(people), faces)
+
+
+async def _chain(first: tuple[int, bytes], rest: AsyncIterator[tuple[int, bytes]]) -> AsyncIterator[tuple[int, bytes]]:
+    yield first
+    async for item in rest:
+        yield item
+
+
+async def export_collection(engine: AsyncEngine, collection_name: str, include_images: bool) -> AsyncIterator[bytes]:
+    """The collection file in chunks of about a megabyte, from one consistent snapshot."""
+    async with read_snapshot(engine) as conn:
+        session = AsyncSession(bind=conn)
+        collection = await _collection(session, collection_name)
+        model = _model_of(collection) or ModelRef("", "", 0)
+        people_count = await session.scalar(
+            select(func.count()).select_from(Person).where(Person.collection_id == collection.id)
+        )
+        face_count = await session.scalar(
+            select(func.count())
+            .select_from(Face)
+            .where(Face.collection_id == collection.id, Face.model_version == model.version)
+        )
+        buffer = bytearray(
+            cf.header_line(collection_name, model, int(people_count or 0), int(face_count or 0), datetime.now(UTC))
+        )
+        people = await conn.stream(
+            text(
+                "SELECT id, name, external_id, metadata FROM people WHERE collection_id = :id ORDER BY created_at, id"
+            ),
+            {"id": collection.id},
+        )
+        async for row in people:
+            buffer += cf.person_line(row.id, row.name, row.external_id, row.metadata or {})
+            if len(buffer) >= CHUNK_BYTES:
+                yield bytes(buffer)
+                buffer.clear()
+        images = ", aligned_width, aligned_height, aligned_pixels, display_image" if include_images else ""
+        faces = await conn.stream(
+            text(
+                "SELECT id, person_id, vector_send(embedding) AS vector, box_x, box_y, box_width, box_height, "
+                f"detection_score, created_at{images} FROM faces "
+                "WHERE collection_id = :id AND model_version = :version ORDER BY created_at, id"
+            ),
+            {"id": collection.id, "version": model.version},
+        )
+        async for row in faces:
+            vector = np.frombuffer(row.vector, ">f4", offset=4).astype("<f4").tobytes()
+            aligned = None
+            display = None
+            if include_images:
+                if row.aligned_pixels is not None:
+                    aligned = (row.aligned_width, row.aligned_height, row.aligned_pixels)
+                display = row.display_image
+            box = (row.box_x, row.box_y, row.box_width, row.box_height)
+            buffer += cf.face_line(
+                row.id, row.person_id, vector, box, row.detection_score, row.created_at, aligned, display
+            )
+            if len(buffer) >= CHUNK_BYTES:
+                yield bytes(buffer)
+                buffer.clear()
+        if buffer:
+            yield bytes(buffer)
+
+
+__all__ = ["Imported", "export_collection", "import_collection"]
