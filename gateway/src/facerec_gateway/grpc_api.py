@@ -193,7 +193,12 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     @guarded("read")
     async def Identify(self, request: pb.IdentifyRequest, context: Context) -> pb.IdentifyResponse:
         found, model = await self._faces.identify(
-            request.collection, request.image, request.top_k or 1, _optional(request, "threshold"), request.max_faces
+            request.collection,
+            request.image,
+            request.top_k or 1,
+            _optional(request, "threshold"),
+            request.max_faces,
+            exact=request.exact,
         )
         return pb.IdentifyResponse(
             faces=[
@@ -202,6 +207,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
             ],
             threshold=found[0].result.threshold,
             model=model,
+            search_method=found[0].result.method,
         )
 
     @translate_errors

@@ -12,6 +12,10 @@ MULTIPART_OVERHEAD = 64 * 1024
 MAX_FILES_PER_REQUEST = 2
 
 
+# Collection imports stream files of any size to the registry; they are never held whole.
+STREAMED_SUFFIXES = ("/import",)
+
+
 class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_upload_bytes: int) -> None:
         self.app = app
@@ -19,7 +23,7 @@ class BodySizeLimit:
         self.max_upload_mb = max_upload_bytes / (1024 * 1024)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and not scope["path"].endswith(STREAMED_SUFFIXES):
             length = dict(scope["headers"]).get(b"content-length", b"")
             if length.isdigit() and int(length) > self.max_body:
                 response = error_response(

@@ -8,10 +8,13 @@ messages; each API converts them to its own shape at its edge.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+import grpc
 
 from facerec.common.v1 import types_pb2
 from facerec.detector.v1 import detector_pb2
@@ -21,6 +24,7 @@ from facerec_common.errors import (
     CollectionNotFound,
     FaceNotFound,
     InvalidArgument,
+    ModelMismatch,
     MultipleFaces,
     NoFace,
     ReembeddingIncomplete,
@@ -234,26 +238,28 @@ class FaceService:
         return Enrolment(record=reply.face, face=face, faces_in_photo=count, possible_duplicate=duplicate)
 
     async def identify(
-        self, collection: str, image: bytes, top_k: int, threshold: float | None, max_faces: int
+        self, collection: str, image: bytes, top_k: int, threshold: float | None, max_faces: int, exact: bool = False
     ) -> tuple[list[IdentifiedFace], types_pb2.ModelInfo]:
-        """Every face of the photo, largest first, each with its best candidates (one per person)."""
+        """Every face of the photo, largest first, each with its best candidates (one per person).
+
+        All faces are matched in one registry call: one pass over the collection's index."""
         await self._collection_exists(collection)
         detection = await self.detect(image, max_faces=max_faces)
         if not detection.faces:
             raise NoFace()
         embeddings, model = await self.embed(detection.faces)
-        results = await asyncio.gather(
-            *(
-                self.registry(
-                    self._b.registry.MatchFace,
-                    registry_pb2.MatchFaceRequest(
-                        collection=collection, embedding=e, model=model, top_k=top_k, threshold=threshold
-                    ),
-                )
-                for e in embeddings
-            )
+        reply = await self.registry(
+            self._b.registry.MatchFaces,
+            registry_pb2.MatchFacesRequest(
+                collection=collection,
+                model=model,
+                embeddings=[registry_pb2.Embedding(values=e) for e in embeddings],
+                top_k=top_k,
+                threshold=threshold,
+                exact=exact,
+            ),
         )
-        return [IdentifiedFace(f, r) for f, r in zip(detection.faces, results, strict=True)], model
+        return [IdentifiedFace(f, r) for f, r in zip(detection.faces, reply.results, strict=True)], model
 
     async def verify(self, image_a: bytes, image_b: bytes, threshold: float | None) -> Verification:
         face_a, face_b = await asyncio.gather(self._largest_face(image_a), self._largest_face(image_b))
@@ -290,7 +296,7 @@ class FaceService:
         return list(detection.faces), vectors, model
 
     async def search(
-        self, collection: str, embedding: list[float], top_k: int, threshold: float | None
+        self, collection: str, embedding: list[float], top_k: int, threshold: float | None, exact: bool = False
     ) -> tuple[registry_pb2.MatchFaceResponse, types_pb2.ModelInfo]:
         """Match a caller's own vector, taken to come from the embedder's current model."""
         norm = sum(v * v for v in embedding) ** 0.5
@@ -300,10 +306,61 @@ class FaceService:
         reply = await self.registry(
             self._b.registry.MatchFace,
             registry_pb2.MatchFaceRequest(
-                collection=collection, embedding=embedding, model=model, top_k=top_k, threshold=threshold
+                collection=collection, embedding=embedding, model=model, top_k=top_k, threshold=threshold, exact=exact
             ),
         )
         return reply, model
+
+    async def export_collection(self, collection: str, include_images: bool) -> AsyncIterator[bytes]:
+        """The collection file as chunks. The first chunk is read before returning, so an unknown
+        collection fails here rather than in the middle of a response."""
+        stream = self._b.registry.ExportCollection(
+            registry_pb2.ExportCollectionRequest(collection=collection, include_images=include_images),
+            timeout=self._s.bulk_timeout_s,
+        )
+        first = await call(stream.read())
+
+        async def chunks() -> AsyncIterator[bytes]:
+            if first is grpc.aio.EOF:
+                return
+            yield first.data
+            async for chunk in stream:
+                yield chunk.data
+
+        return chunks()
+
+    async def import_collection(
+        self, collection: str, data: AsyncIterator[bytes], new_ids: bool
+    ) -> registry_pb2.ImportCollectionResponse:
+        """Stream a collection file to the registry. A file of another model than the embedder's
+        is refused before anything is sent: its vectors could never be matched here."""
+        head, data = await _first_line(data)
+        await self._check_file_model(head)
+
+        async def requests() -> AsyncIterator[registry_pb2.ImportCollectionRequest]:
+            yield registry_pb2.ImportCollectionRequest(collection=collection, new_ids=new_ids, data=head)
+            async for chunk in data:
+                yield registry_pb2.ImportCollectionRequest(data=chunk)
+
+        reply: registry_pb2.ImportCollectionResponse = await call(
+            self._b.registry.ImportCollection(requests(), timeout=self._s.bulk_timeout_s)
+        )
+        return reply
+
+    async def _check_file_model(self, head: bytes) -> None:
+        try:
+            header = json.loads(head.split(b"\n", 1)[0])
+            name, version = header["model"]["name"], header["model"]["version"]
+        except (ValueError, KeyError, TypeError):
+            return  # not a header: the registry names the line and the problem
+        current = await self.model()
+        if version != current.version:
+            raise ModelMismatch(
+                f"The file holds embeddings of {name}@{version}; this deployment embeds with "
+                f"{current.name}@{current.version}. Import it where that model runs, or re-embed it there first.",
+                collection_model=f"{name}@{version}",
+                request_model=f"{current.name}@{current.version}",
+            )
 
     async def reembed(self, collection: str) -> registry_pb2.Collection:
         """Re-compute every embedding of the collection with the embedder's current model, then switch.
@@ -356,6 +413,16 @@ class FaceService:
             except ReembeddingIncomplete:
                 continue
         raise ReembeddingIncomplete(f"Faces kept arriving in '{collection}' during {REEMBED_PASSES} passes; retry.")
+
+
+async def _first_line(data: AsyncIterator[bytes], limit: int = 1 << 20) -> tuple[bytes, AsyncIterator[bytes]]:
+    """The bytes up to and including the first line break (or `limit` bytes), and the rest of the stream."""
+    head = b""
+    async for chunk in data:
+        head += chunk
+        if b"\n" in head or len(head) >= limit:
+            break
+    return head, data
 
 
 def _enrol_request(

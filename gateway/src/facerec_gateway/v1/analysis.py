@@ -33,11 +33,12 @@ async def identify(
     top_k: Annotated[int, Form(ge=1, le=100, description="Candidates per face, one per person")] = 1,
     threshold: Threshold = None,
     max_faces: MaxFaces = 0,
+    exact: Annotated[bool, Form(description="Compare with every face instead of using the search index")] = False,
 ) -> s.Identification:
     """Every face of the photo, largest first, with its best candidates. `match: false` means
     the face is unknown: nobody reaches the threshold."""
     image = await read_image(file, settings.max_upload_bytes)
-    found, model = await faces.identify(collection, image, top_k, threshold, max_faces)
+    found, model = await faces.identify(collection, image, top_k, threshold, max_faces, exact)
     return s.Identification(
         faces=[
             s.IdentifiedFace(
@@ -49,6 +50,7 @@ async def identify(
         ],
         threshold=round(found[0].result.threshold, convert.DECIMALS),
         model=convert.model(model),
+        search_method=convert.search_method(found[0].result.method),
     )
 
 
@@ -104,10 +106,11 @@ async def embed(
 @router.post("/collections/{collection}/search", response_model=s.SearchResult)
 async def search(collection: CollectionPath, body: s.SearchRequest, faces: FacesDep, _: Reader) -> s.SearchResult:
     """Match your own vector (made by this service's current model, e.g. via /embed)."""
-    result, model = await faces.search(collection, body.embedding, body.top_k, body.threshold)
+    result, model = await faces.search(collection, body.embedding, body.top_k, body.threshold, body.exact)
     return s.SearchResult(
         match=result.match,
         threshold=round(result.threshold, convert.DECIMALS),
         candidates=[convert.candidate(c) for c in result.candidates],
         model=convert.model(model),
+        search_method=convert.search_method(result.method),
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import StreamingResponse
 
 from facerec.registry.v1 import registry_pb2
 from facerec_gateway.dependencies import Admin, FacesDep, Reader
@@ -51,3 +54,56 @@ async def reembed_collection(collection: CollectionPath, faces: FacesDep, _: Adm
     """Re-compute every embedding from the stored aligned crops with the embedder's current model,
     then switch the collection to it in one transaction. Needed after changing the model."""
     return convert.collection(await faces.reembed(collection))
+
+
+NDJSON = "application/x-ndjson"
+
+
+@router.get(
+    "/{collection}/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {NDJSON: {}}, "description": "The collection file (docs/collection-format.md)."}},
+)
+async def export_collection(
+    collection: CollectionPath,
+    faces: FacesDep,
+    _: Admin,
+    images: Annotated[bool, Query(description="Include aligned crops and display images (needed to re-embed)")] = False,
+) -> StreamingResponse:
+    """The collection as JSON Lines: a header with the model and counts, its people, then their
+    faces with embeddings. Streamed from one consistent snapshot; import it with `POST …/import`."""
+    chunks = await faces.export_collection(collection, images)
+    filename = f"{collection}.facerec.jsonl"
+    return StreamingResponse(
+        chunks, media_type=NDJSON, headers={"content-disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@router.post(
+    "/{collection}/import",
+    response_model=s.ImportResult,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {NDJSON: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "A collection file from `GET …/export` (any size: it is streamed).",
+        }
+    },
+)
+async def import_collection(
+    collection: CollectionPath,
+    request: Request,
+    faces: FacesDep,
+    _: Admin,
+    new_ids: Annotated[
+        bool, Query(description="Give people and faces new ids (e.g. a copy in this deployment)")
+    ] = False,
+) -> s.ImportResult:
+    """Import a collection file into this collection (created when missing). All or nothing: a bad
+    line (named by its number), another model (409) or a truncated file imports none of it."""
+    reply = await faces.import_collection(collection, request.stream(), new_ids)
+    return s.ImportResult(
+        collection=convert.collection(reply.collection),
+        people_imported=reply.people_imported,
+        faces_imported=reply.faces_imported,
+    )

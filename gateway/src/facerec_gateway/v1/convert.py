@@ -114,3 +114,7 @@ def candidate(c: registry_pb2.Candidate) -> s.Candidate:
     return s.Candidate(
         person_id=c.person_id, name=c.person_name, similarity=round(c.similarity, DECIMALS), face_id=c.face_id
     )
+
+
+def search_method(method: str) -> s.SearchMethod:
+    return "index" if method == "index" else "exact"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
@@ -199,10 +199,15 @@ class IdentifiedFace(DetectedFace):
     candidates: list[Candidate] = Field(description="Best first, one per person.")
 
 
+SearchMethod = Literal["index", "exact"]
+SEARCH_METHOD = "index: candidates from the search index, re-ranked exactly; exact: every face compared."
+
+
 class Identification(BaseModel):
     faces: list[IdentifiedFace] = Field(description="Every face found, largest first.")
     threshold: float
     model: Model
+    search_method: SearchMethod = Field(description=SEARCH_METHOD)
 
 
 class Verification(BaseModel):
@@ -258,6 +263,7 @@ class SearchRequest(BaseModel):
     embedding: list[float] = Field(min_length=1, max_length=4096, description="From POST /api/v1/embed (same model).")
     top_k: int = Field(1, ge=1, le=100)
     threshold: float | None = Field(None, ge=-1.0, le=1.0)
+    exact: bool = Field(False, description="Compare with every face instead of using the search index (audits).")
 
 
 class SearchResult(BaseModel):
@@ -265,3 +271,10 @@ class SearchResult(BaseModel):
     threshold: float
     candidates: list[Candidate]
     model: Model
+    search_method: SearchMethod = Field(description=SEARCH_METHOD)
+
+
+class ImportResult(BaseModel):
+    collection: Collection
+    people_imported: int
+    faces_imported: int

@@ -49,18 +49,20 @@ class EnrollFaceResponse(_message.Message):
     def __init__(self, face: _Optional[_Union[_registry_pb2.FaceRecord, _Mapping]] = ..., faces_in_photo: _Optional[int] = ..., possible_duplicate: _Optional[_Union[_registry_pb2.Candidate, _Mapping]] = ...) -> None: ...
 
 class IdentifyRequest(_message.Message):
-    __slots__ = ("collection", "image", "top_k", "threshold", "max_faces")
+    __slots__ = ("collection", "image", "top_k", "threshold", "max_faces", "exact")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     IMAGE_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     MAX_FACES_FIELD_NUMBER: _ClassVar[int]
+    EXACT_FIELD_NUMBER: _ClassVar[int]
     collection: str
     image: bytes
     top_k: int
     threshold: float
     max_faces: int
-    def __init__(self, collection: _Optional[str] = ..., image: _Optional[bytes] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., max_faces: _Optional[int] = ...) -> None: ...
+    exact: bool
+    def __init__(self, collection: _Optional[str] = ..., image: _Optional[bytes] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., max_faces: _Optional[int] = ..., exact: _Optional[bool] = ...) -> None: ...
 
 class IdentifiedFace(_message.Message):
     __slots__ = ("face", "match", "candidates")
@@ -73,14 +75,16 @@ class IdentifiedFace(_message.Message):
     def __init__(self, face: _Optional[_Union[DetectedFace, _Mapping]] = ..., match: _Optional[bool] = ..., candidates: _Optional[_Iterable[_Union[_registry_pb2.Candidate, _Mapping]]] = ...) -> None: ...
 
 class IdentifyResponse(_message.Message):
-    __slots__ = ("faces", "threshold", "model")
+    __slots__ = ("faces", "threshold", "model", "search_method")
     FACES_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_METHOD_FIELD_NUMBER: _ClassVar[int]
     faces: _containers.RepeatedCompositeFieldContainer[IdentifiedFace]
     threshold: float
     model: _types_pb2.ModelInfo
-    def __init__(self, faces: _Optional[_Iterable[_Union[IdentifiedFace, _Mapping]]] = ..., threshold: _Optional[float] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ...) -> None: ...
+    search_method: str
+    def __init__(self, faces: _Optional[_Iterable[_Union[IdentifiedFace, _Mapping]]] = ..., threshold: _Optional[float] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., search_method: _Optional[str] = ...) -> None: ...
 
 class VerifyRequest(_message.Message):
     __slots__ = ("image_a", "image_b", "threshold")

@@ -1,0 +1,226 @@
+"""The search index through real RegistryService replicas on one PostgreSQL: recall against exact
+search, writes and deletes seen at once by every replica, and bulk import/export with its refusals.
+
+The index threshold is lowered so a few thousand synthetic vectors take the index path.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterable
+
+import grpc
+import numpy as np
+import pytest
+
+from facerec.common.v1 import types_pb2
+from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
+from facerec_common import errors
+from facerec_devstack import synthetic
+from facerec_registry.server import create_server
+from facerec_registry.settings import RegistrySettings
+
+Stub = registry_pb2_grpc.RegistryServiceStub
+MODEL = synthetic.Model("w600k_mbf", "9cc6e4a75f0e", 512)
+MODEL_INFO = types_pb2.ModelInfo(name=MODEL.name, version=MODEL.version, dimension=MODEL.dimension)
+FACES, PER_PERSON = 3000, 2
+rng = np.random.default_rng(7)
+
+
+@pytest.fixture(scope="module")
+async def replicas(database_url: str) -> AsyncIterator[tuple[Stub, Stub]]:
+    """Two registry replicas sharing one database, each with its own in-memory index."""
+    servers, channels = [], []
+    for _ in range(2):
+        settings = RegistrySettings(port=0, DATABASE_URL=database_url, index_min_faces=1000, index_sync_interval_s=0.2)
+        server, port, _, resources = await create_server(settings)
+        servers.append((server, resources))
+        channels.append(grpc.aio.insecure_channel(f"127.0.0.1:{port}"))
+    yield Stub(channels[0]), Stub(channels[1])
+    for channel in channels:
+        await channel.close()
+    for server, resources in servers:
+        await server.stop(None)
+        await resources.close()
+
+
+async def _import(stub: Stub, collection: str, chunks: Iterable[bytes], new_ids: bool = False):  # type: ignore[no-untyped-def]
+    async def requests() -> AsyncIterator[registry_pb2.ImportCollectionRequest]:
+        first = True
+        for chunk in chunks:
+            yield registry_pb2.ImportCollectionRequest(
+                collection=collection if first else "", new_ids=new_ids, data=chunk
+            )
+            first = False
+
+    return await stub.ImportCollection(requests(), timeout=60)
+
+
+async def _refused(pending) -> errors.FacerecError:  # type: ignore[no-untyped-def]
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await pending
+    return errors.from_rpc_error(caught.value)
+
+
+async def _match(stub: Stub, collection: str, probe: np.ndarray, top_k: int = 1, exact: bool = False):  # type: ignore[no-untyped-def]
+    request = registry_pb2.MatchFaceRequest(
+        collection=collection, embedding=probe.tolist(), model=MODEL_INFO, top_k=top_k, exact=exact
+    )
+    return await stub.MatchFace(request, timeout=30)
+
+
+async def _export(stub: Stub, collection: str) -> bytes:
+    stream = stub.ExportCollection(registry_pb2.ExportCollectionRequest(collection=collection), timeout=60)
+    return b"".join([chunk.data async for chunk in stream])
+
+
+@pytest.fixture(scope="module")
+async def gallery(replicas: tuple[Stub, Stub]) -> tuple[str, np.ndarray]:
+    name = f"index-{uuid.uuid4().hex[:8]}"
+    vectors = synthetic.unit_vectors(rng, FACES, MODEL.dimension)
+    reply = await _import(replicas[0], name, synthetic.collection_file(MODEL, vectors, PER_PERSON, chunk_faces=700))
+    assert (reply.people_imported, reply.faces_imported) == (FACES // PER_PERSON, FACES)
+    assert reply.collection.face_count == FACES
+    return name, vectors
+
+
+async def test_index_recall_matches_exact_search(replicas: tuple[Stub, Stub], gallery: tuple[str, np.ndarray]) -> None:
+    name, vectors = gallery
+    targets = rng.choice(FACES, 60, replace=False)
+    probes = synthetic.probes_near(rng, vectors[targets], rng.uniform(0.3, 0.8, 60).astype(np.float32))
+    agree = 0
+    for replica in replicas:
+        for probe, target in zip(probes, targets, strict=True):
+            indexed = await _match(replica, name, probe, top_k=3)
+            exact = await _match(replica, name, probe, top_k=3, exact=True)
+            assert (indexed.method, exact.method) == ("index", "exact")
+            # The exact answer is numpy's over the same vectors: the person owning the nearest row.
+            best_row = int(np.argmax(vectors @ probe))
+            assert exact.candidates[0].similarity == pytest.approx(float(vectors[best_row] @ probe), abs=1e-5)
+            assert best_row // PER_PERSON == target // PER_PERSON or exact.candidates[0].similarity > 0.3
+            agree += indexed.candidates[0].face_id == exact.candidates[0].face_id
+            # Re-ranked exactly: a face found by both has the same similarity.
+            assert indexed.candidates[0].similarity <= exact.candidates[0].similarity + 1e-6
+    assert agree / (2 * len(probes)) >= 0.98
+
+
+async def test_group_photo_faces_match_in_one_call(
+    replicas: tuple[Stub, Stub], gallery: tuple[str, np.ndarray]
+) -> None:
+    name, vectors = gallery
+    probes = synthetic.probes_near(rng, vectors[:7], np.full(7, 0.7, np.float32))
+    request = registry_pb2.MatchFacesRequest(
+        collection=name,
+        model=MODEL_INFO,
+        embeddings=[registry_pb2.Embedding(values=p.tolist()) for p in probes],
+        top_k=2,
+    )
+    reply = await replicas[1].MatchFaces(request, timeout=30)
+    assert len(reply.results) == 7
+    for i, result in enumerate(reply.results):
+        assert result.method == "index" and result.match
+        assert result.candidates[0].similarity == pytest.approx(float(vectors[i] @ probes[i]), abs=1e-5)
+
+
+async def test_writes_and_deletes_are_seen_at_once_by_every_replica(
+    replicas: tuple[Stub, Stub], gallery: tuple[str, np.ndarray]
+) -> None:
+    name, _ = gallery
+    a, b = replicas
+    for writer, reader in ((a, b), (b, a)):
+        person = await writer.CreatePerson(registry_pb2.CreatePersonRequest(collection=name, name="new"), timeout=10)
+        vector = synthetic.unit_vectors(rng, 1, MODEL.dimension)[0]
+        enrolled = await writer.EnrollFace(
+            registry_pb2.EnrollFaceRequest(
+                collection=name,
+                person_id=person.person_id,
+                embedding=vector.tolist(),
+                model=MODEL_INFO,
+                aligned=types_pb2.RgbImage(width=1, height=1, pixels=b"abc"),
+                display_image=b"j",
+            ),
+            timeout=10,
+        )
+        probe = synthetic.probes_near(rng, vector[None], np.array([0.5], np.float32))[0]
+        found = await _match(reader, name, probe)
+        assert (found.method, found.candidates[0].face_id) == ("index", enrolled.face.face_id)
+
+        await writer.DeleteFace(
+            registry_pb2.DeleteFaceRequest(collection=name, face_id=enrolled.face.face_id), timeout=10
+        )
+        for replica in (reader, writer):
+            found = await _match(replica, name, probe, top_k=5)
+            assert enrolled.face.face_id not in [c.face_id for c in found.candidates]
+
+    # Erasing a person takes every face of theirs out of every replica's answers.
+    victim = (await _match(a, name, synthetic.unit_vectors(rng, 1, MODEL.dimension)[0])).candidates[0]
+    await b.DeletePerson(registry_pb2.DeletePersonRequest(collection=name, person_id=victim.person_id), timeout=10)
+    faces = await a.ListFaces(registry_pb2.ListFacesRequest(collection=name, person_id=""), timeout=10)
+    assert faces.faces  # the collection is still there
+    for replica in (a, b):
+        for _ in range(3):
+            found = await _match(replica, name, synthetic.unit_vectors(rng, 1, MODEL.dimension)[0], top_k=100)
+            assert victim.person_id not in {c.person_id for c in found.candidates}
+
+
+async def test_export_then_import_round_trips(replicas: tuple[Stub, Stub], gallery: tuple[str, np.ndarray]) -> None:
+    name, vectors = gallery
+    exported = await _export(replicas[1], name)
+    lines = exported.splitlines()
+    collection = await replicas[0].GetCollection(registry_pb2.GetCollectionRequest(name=name), timeout=10)
+    assert len(lines) == 1 + collection.people_count + collection.face_count
+
+    # Same deployment: new ids, else every id would collide.
+    collided = await _refused(_import(replicas[0], f"{name}-copy", [exported]))
+    assert type(collided) is errors.AlreadyExists
+    copy = f"{name}-copy"
+    with pytest.raises(grpc.aio.AioRpcError):
+        await replicas[0].GetCollection(registry_pb2.GetCollectionRequest(name=copy), timeout=10)
+
+    reply = await _import(replicas[0], copy, [exported[i : i + 65536] for i in range(0, len(exported), 65536)], True)
+    assert (reply.collection.people_count, reply.collection.face_count) == (
+        collection.people_count,
+        collection.face_count,
+    )
+    probe = synthetic.probes_near(rng, vectors[5:6], np.array([0.6], np.float32))[0]
+    original, copied = await _match(replicas[1], name, probe), await _match(replicas[1], copy, probe)
+    assert copied.candidates[0].similarity == pytest.approx(original.candidates[0].similarity, abs=1e-6)
+    assert copied.candidates[0].person_name == original.candidates[0].person_name
+
+
+async def test_import_refusals_leave_nothing_behind(replicas: tuple[Stub, Stub]) -> None:
+    stub = replicas[0]
+    name = f"refused-{uuid.uuid4().hex[:8]}"
+    good = b"".join(synthetic.collection_file(MODEL, synthetic.unit_vectors(rng, 10, MODEL.dimension), 2))
+    lines = good.splitlines(keepends=True)
+
+    other_model = synthetic.Model("glintr100", "0123456789ab", 512)
+    await _import(stub, name, [good])
+    mismatch = await _refused(
+        _import(stub, name, synthetic.collection_file(other_model, synthetic.unit_vectors(rng, 4, 512), 2))
+    )
+    assert type(mismatch) is errors.ModelMismatch
+
+    bad_vector = lines[-1].replace(b'"embedding":"', b'"embedding":"AAAA')
+    cases = {
+        "line 9": [*lines[:8], b'{"type": "face", "id": "x"}\n'],
+        "line 16": [*lines[:-1], bad_vector],
+        "L2-normalised": list(synthetic.collection_file(MODEL, 2 * synthetic.unit_vectors(rng, 2, 512), 2)),
+        "truncated": lines[:-1],
+        "not valid JSON": [lines[0], b"{not json\n"],
+        "header": lines[1:],
+    }
+    for expected, chunks in cases.items():
+        error = await _refused(_import(stub, f"{name}-{len(expected)}", chunks, new_ids=True))
+        assert isinstance(error, errors.InvalidArgument), expected
+        if expected.startswith("line"):
+            assert error.message.startswith(expected) and error.metadata["line"] == expected.split()[1]
+        else:
+            assert expected in error.message or expected == "header"
+        missing = await _refused(
+            stub.GetCollection(registry_pb2.GetCollectionRequest(name=f"{name}-{len(expected)}"), timeout=10)
+        )
+        assert type(missing) is errors.CollectionNotFound  # not even the collection was kept
+
+    unchanged = await stub.GetCollection(registry_pb2.GetCollectionRequest(name=name), timeout=10)
+    assert (unchanged.people_count, unchanged.face_count) == (5, 10)
