@@ -118,7 +118,8 @@ async def test_group_photo_faces_match_in_one_call(
     reply = await replicas[1].MatchFaces(request, timeout=30)
     assert len(reply.results) == 7
     for i, result in enumerate(reply.results):
-        assert result.method == "index" and result.match
+        assert result.method == "index"
+        assert result.match
         assert result.candidates[0].similarity == pytest.approx(float(vectors[i] @ probes[i]), abs=1e-5)
 
 
@@ -214,7 +215,8 @@ async def test_import_refusals_leave_nothing_behind(replicas: tuple[Stub, Stub])
         error = await _refused(_import(stub, f"{name}-{len(expected)}", chunks, new_ids=True))
         assert isinstance(error, errors.InvalidArgument), expected
         if expected.startswith("line"):
-            assert error.message.startswith(expected) and error.metadata["line"] == expected.split()[1]
+            assert error.message.startswith(expected)
+            assert error.metadata["line"] == expected.split()[1]
         else:
             assert expected in error.message or expected == "header"
         missing = await _refused(

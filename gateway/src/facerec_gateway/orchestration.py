@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ LIST_PAGE_SIZE = 200
 # ambiguous; smaller faces are background (bystanders, posters) and do not.
 COMPARABLE_FACE_RATIO = 0.5
 REEMBED_PAGE_SIZE = 64
+# A model switch is a redeploy of the embedder; searches may use the old answer this long.
+MODEL_CACHE_S = 5.0
 REEMBED_PASSES = 3
 
 Req = TypeVar("Req")
@@ -90,6 +93,7 @@ class FaceService:
         self.backends = backends
         self._b = backends
         self._s = backends.settings
+        self._model: tuple[float, types_pb2.ModelInfo] | None = None
 
     # -- building blocks
 
@@ -115,9 +119,14 @@ class FaceService:
         return [list(e.values) for e in reply.embeddings], reply.model
 
     async def model(self) -> types_pb2.ModelInfo:
-        reply = await call(self._b.embedder.GetModel(embedder_pb2.GetModelRequest(), timeout=self._s.embed_timeout_s))
-        info: types_pb2.ModelInfo = reply.model
-        return info
+        """The embedder's model, asked at most every MODEL_CACHE_S (searches need it on every call)."""
+        now = time.monotonic()
+        if self._model is None or now - self._model[0] > MODEL_CACHE_S:
+            reply = await call(
+                self._b.embedder.GetModel(embedder_pb2.GetModelRequest(), timeout=self._s.embed_timeout_s)
+            )
+            self._model = (now, reply.model)
+        return self._model[1]
 
     async def _largest_face(self, image: bytes, thumbnails: bool = False) -> detector_pb2.Face:
         detection = await self.detect(image, max_faces=1, thumbnails=thumbnails)

@@ -550,11 +550,14 @@ async def _named(
 ) -> list[tuple[list[Candidate], Method]]:
     """Candidates with their people's current names. A face deleted since the index last
     caught up is dropped here: this statement sees every committed delete."""
-    face_ids = {uuid.UUID(bytes=h.face_id) for hits, _ in found for h in hits}
+    face_ids = list({uuid.UUID(bytes=h.face_id) for hits, _ in found for h in hits})
+    # One fixed statement (an array parameter, not an IN list of varying length): compiled once.
     rows = await session.execute(
-        select(Face.id, Face.person_id, Person.name)
-        .join(Person, Person.id == Face.person_id)
-        .where(Face.id.in_(face_ids), Face.collection_id == collection.id)
+        text(
+            "SELECT f.id, f.person_id, p.name FROM faces f JOIN people p ON p.id = f.person_id "
+            "WHERE f.collection_id = :collection AND f.id = ANY(:ids)"
+        ),
+        {"collection": collection.id, "ids": face_ids},
     )
     names = {face_id: (person_id, name) for face_id, person_id, name in rows}
     results: list[tuple[list[Candidate], Method]] = []

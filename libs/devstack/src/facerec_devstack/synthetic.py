@@ -56,9 +56,7 @@ def header(model: Model, people: int, faces: int) -> bytes:
     return json.dumps(value).encode() + b"\n"
 
 
-def collection_file(
-    model: Model, vectors: Floats, faces_per_person: int, chunk_faces: int = 20_000
-) -> Iterator[bytes]:
+def collection_file(model: Model, vectors: Floats, faces_per_person: int, chunk_faces: int = 2_000) -> Iterator[bytes]:
     """The collection file of `vectors` (person i owns rows i*k .. i*k+k-1), in chunks of lines."""
     people = -(-len(vectors) // faces_per_person)
     person_ids = [uuid.uuid4() for _ in range(people)]

@@ -1,0 +1,290 @@
+"""Search at scale through the HTTP API: import N synthetic faces, then latency and recall.
+
+    .venv/bin/python bench/search.py --faces 10000,100000,1000000 [--url http://127.0.0.1:8000] [--keep NAME]
+
+For each size it imports a synthetic gallery through `POST /collections/{c}/import` (timed),
+waits for the registry's index, then sends genuine-like probes (cosine 0.3-0.8 to one
+enrolled face) and probes that match nobody through `POST /collections/{c}/search`, with the
+index and with `exact`, side by side, at 1 and 4 concurrent clients. Recall@1/@10 are
+computed against exact search done here in numpy on the same vectors (person level: the
+best face of each person, as the API ranks). It also times `identify` of a 7-face group
+photo on the gallery and on a one-face collection (the difference is what search adds),
+the registry's memory and the database's size per million faces, and, on its own stack,
+a restart of the registry until its index is ready again. Without --url it starts a
+throwaway stack. Vectors are synthetic: figures are for speed and recall, never accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import psycopg
+
+from facerec_devstack import footprint, photos, synthetic
+from facerec_devstack.processes import Ports
+from facerec_devstack.stack import Stack, StackConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUP_PHOTO = "group/2008_004176.jpg"  # 7 faces
+PER_PERSON = 2
+
+
+def percentiles(ms: list[float]) -> dict[str, float]:
+    ordered = sorted(ms)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+    return {"p50": round(statistics.median(ordered), 2), "p95": at(0.95), "p99": at(0.99)}
+
+
+def current_model(client: httpx.Client, data: Path) -> synthetic.Model:
+    with (data / "faces" / "Hugh_Grant" / "Hugh_Grant_0001.jpg").open("rb") as photo:
+        reply = client.post("/api/v1/embed", files={"file": photo})
+    reply.raise_for_status()
+    body = reply.json()
+    return synthetic.Model(body["model"]["name"], body["model"]["version"], len(body["faces"][0]["embedding"]))
+
+
+def database_bytes(url: str) -> int | None:
+    parts = footprint.stack_parts(url)
+    registry = next((p for p in parts if p.name == "registry"), None)
+    if registry is None:
+        return None
+    dsn = registry.root.environ().get("DATABASE_URL", "").replace("+psycopg", "")
+    with psycopg.connect(dsn) as conn:
+        size = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+    return int(size[0]) if size else None
+
+
+def registry_mb(url: str) -> float | None:
+    return footprint.memory_mb([p for p in footprint.stack_parts(url) if p.name == "registry"]).get("registry")
+
+
+def exact_people(vectors: np.ndarray, probe: np.ndarray, k: int) -> list[int]:
+    """Person numbers of the k best people (by their best face), best first."""
+    scores = vectors @ probe
+    people = scores.reshape(-1, PER_PERSON).max(axis=1) if len(scores) % PER_PERSON == 0 else None
+    assert people is not None
+    top = np.argpartition(-people, k)[:k]
+    return [int(p) for p in top[np.argsort(-people[top])]]
+
+
+class Searcher:
+    def __init__(self, url: str, collection: str, headers: dict[str, str]) -> None:
+        self.url, self.collection, self.headers = url, collection, headers
+        self.names: dict[str, int] = {}
+
+    def search(self, client: httpx.Client, probe: np.ndarray, exact: bool) -> tuple[float, dict[str, Any]]:
+        body = {"embedding": probe.tolist(), "top_k": 10, "exact": exact}
+        start = time.perf_counter()
+        reply = client.post(f"/api/v1/collections/{self.collection}/search", json=body)
+        elapsed = (time.perf_counter() - start) * 1000
+        reply.raise_for_status()
+        result: dict[str, Any] = reply.json()
+        return elapsed, result
+
+    def run(self, probes: np.ndarray, exact: bool, clients: int) -> tuple[list[float], list[dict[str, Any]]]:
+        def work(chunk: list[int]) -> list[tuple[int, float, dict[str, Any]]]:
+            with httpx.Client(base_url=self.url, headers=self.headers, timeout=120) as client:
+                return [(i, *self.search(client, probes[i], exact)) for i in chunk]
+
+        chunks = [list(range(c, len(probes), clients)) for c in range(clients)]
+        with ThreadPoolExecutor(clients) as pool:
+            done = [row for part in pool.map(work, chunks) for row in part]
+        done.sort(key=lambda row: row[0])
+        return [ms for _, ms, _ in done], [r for _, _, r in done]
+
+
+def person_number(candidate: dict[str, Any]) -> int:
+    return int(candidate["name"].removeprefix("person "))
+
+
+def recall(results: list[dict[str, Any]], truth: list[list[int]]) -> tuple[float, float]:
+    at1 = at10 = 0.0
+    for result, expected in zip(results, truth, strict=True):
+        found = [person_number(c) for c in result["candidates"]]
+        at1 += bool(found) and found[0] == expected[0]
+        at10 += len(set(found[:10]) & set(expected[:10])) / 10
+    return at1 / len(truth), at10 / len(truth)
+
+
+def stream_import(client: httpx.Client, collection: str, chunks: Iterator[bytes]) -> dict[str, Any]:
+    reply = client.post(
+        f"/api/v1/collections/{collection}/import",
+        content=chunks,
+        headers={"content-type": "application/x-ndjson"},
+        timeout=3600,
+    )
+    if reply.status_code != 200:
+        sys.exit(f"import failed: {reply.status_code} {reply.text[:500]}")
+    body: dict[str, Any] = reply.json()
+    return body
+
+
+def wait_for_index(searcher: Searcher, client: httpx.Client, probe: np.ndarray, timeout_s: float = 600) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        _, result = searcher.search(client, probe, exact=False)
+        if result["search_method"] == "index":
+            return time.monotonic() - start
+        time.sleep(0.5)
+    return float("nan")
+
+
+def identify_ms(client: httpx.Client, collection: str, image: bytes, runs: int) -> tuple[float, int]:
+    times, faces = [], 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        reply = client.post(f"/api/v1/collections/{collection}/identify", files={"file": ("g.jpg", image)})
+        times.append((time.perf_counter() - start) * 1000)
+        reply.raise_for_status()
+        faces = len(reply.json()["faces"])
+    return statistics.median(times), faces
+
+
+def bench_size(
+    url: str, client: httpx.Client, model: synthetic.Model, size: int, args: argparse.Namespace, stack: Stack | None
+) -> dict[str, Any]:
+    rng = np.random.default_rng(size)
+    collection = args.keep or f"bench-search-{size}"
+    client.delete(f"/api/v1/collections/{collection}")
+    vectors = synthetic.unit_vectors(rng, size, model.dimension)
+    db_before, mem_before = database_bytes(url), registry_mb(url)
+    start = time.monotonic()
+    imported = stream_import(client, collection, synthetic.collection_file(model, vectors, PER_PERSON))
+    import_s = time.monotonic() - start
+    print(f"  imported {imported['faces_imported']:,} faces in {import_s:.1f} s", flush=True)
+    searcher = Searcher(url, collection, dict(client.headers))
+    index_s = wait_for_index(searcher, client, vectors[0])
+    db_after, mem_after = database_bytes(url), registry_mb(url)
+
+    targets = rng.choice(size, args.queries, replace=False)
+    genuine = synthetic.probes_near(rng, vectors[targets], rng.uniform(0.3, 0.8, args.queries).astype(np.float32))
+    strangers = synthetic.unit_vectors(rng, args.queries // 4, model.dimension)
+    probes = np.concatenate([genuine, strangers])
+    truth = [exact_people(vectors, p, 10) for p in probes]
+    record: dict[str, Any] = {
+        "faces": size,
+        "import_s": round(import_s, 1),
+        "import_faces_per_s": round(size / import_s),
+        "index_ready_after_import_s": round(index_s, 1),
+    }
+    for method, exact in (("index", False), ("exact", True)):
+        subset = probes if not exact else probes[: args.exact_queries]
+        for clients in (1, 4):
+            ms, results = searcher.run(subset, exact, clients)
+            row = percentiles(ms)
+            used = {r["search_method"] for r in results}
+            row["method"] = "/".join(sorted(used))
+            if clients == 1:
+                g = len(genuine) if not exact else min(len(genuine), len(subset))
+                row["recall@1_genuine"], row["recall@10_genuine"] = recall(results[:g], truth[:g])
+                if not exact:
+                    row["recall@1_strangers"], _ = recall(results[g:], truth[g : len(subset)])
+                    row["strangers_unmatched"] = sum(not r["match"] for r in results[g:]) / max(1, len(results) - g)
+            record[f"{method}_{clients}c"] = row
+    if db_before is not None and db_after is not None:
+        record["database_mb_per_million"] = round((db_after - db_before) / 2**20 * 1e6 / size)
+    if mem_before is not None and mem_after is not None:
+        record["registry_mb"] = mem_after
+        record["registry_mb_per_million"] = round((mem_after - mem_before) * 1e6 / size)
+
+    image = (photos.data_dir() / GROUP_PHOTO).read_bytes()
+    small = f"{collection}-small"
+    client.delete(f"/api/v1/collections/{small}")
+    stream_import(client, small, synthetic.collection_file(model, vectors[:PER_PERSON], PER_PERSON))
+    identify_ms(client, collection, image, 2)
+    big_ms, faces = identify_ms(client, collection, image, args.identify_runs)
+    small_ms, _ = identify_ms(client, small, image, args.identify_runs)
+    client.delete(f"/api/v1/collections/{small}")
+    record["identify_group"] = {
+        "faces": faces,
+        "p50_ms": round(big_ms, 1),
+        "p50_ms_one_face_gallery": round(small_ms, 1),
+        "search_share": round(max(0.0, big_ms - small_ms) / big_ms, 3),
+    }
+    if stack is not None:
+        stack.group.stop("registry")
+        started = time.monotonic()
+        stack.group.restart("registry")
+        stack.group.wait_grpc("registry", stack.address("registry"), 300)
+        record["registry_restart_to_index_s"] = round(
+            time.monotonic() - started + wait_for_index(searcher, client, vectors[0]), 1
+        )
+    if not args.keep:
+        client.delete(f"/api/v1/collections/{collection}")
+    return record
+
+
+def print_table(records: list[dict[str, Any]]) -> None:
+    print("\n| faces | method | clients | p50 ms | p95 ms | p99 ms | recall@1 | recall@10 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in records:
+        for method in ("index", "exact"):
+            for clients in (1, 4):
+                row = r[f"{method}_{clients}c"]
+                r1 = row.get("recall@1_genuine", "")
+                r10 = row.get("recall@10_genuine", "")
+                print(
+                    f"| {r['faces']:,} | {row['method']} | {clients} | {row['p50']} | {row['p95']} | {row['p99']} "
+                    f"| {r1 if r1 == '' else f'{r1:.3f}'} | {r10 if r10 == '' else f'{r10:.3f}'} |"
+                )
+    for r in records:
+        extra = {k: v for k, v in r.items() if not k.endswith("c")}
+        print(json.dumps(extra))
+
+
+def run(url: str, args: argparse.Namespace, stack: Stack | None) -> list[dict[str, Any]]:
+    headers = {"x-api-key": os.environ["FACEREC_API_KEY"]} if os.environ.get("FACEREC_API_KEY") else {}
+    records = []
+    with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+        model = current_model(client, photos.data_dir())
+        for size in args.faces:
+            print(f"{size:,} faces ...", flush=True)
+            records.append(bench_size(url, client, model, size, args, stack))
+            print_table(records[-1:])
+    return records
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--faces", type=lambda s: [int(x) for x in s.split(",")], default=[10_000, 100_000])
+    parser.add_argument("--url", help="a running stack, e.g. http://127.0.0.1:8000 (default: a throwaway one)")
+    parser.add_argument("--keep", metavar="NAME", help="leave the (last) loaded collection in place under NAME")
+    parser.add_argument("--queries", type=int, default=400, help="genuine probes (plus a quarter as many strangers)")
+    parser.add_argument("--exact-queries", type=int, default=40, help="probes also searched with exact=true")
+    parser.add_argument("--identify-runs", type=int, default=10)
+    args = parser.parse_args()
+    if args.url:
+        records = run(args.url, args, None)
+    else:
+        model_path = Path(os.environ.get("FACEREC_EMBEDDER_MODEL_PATH", ROOT / "models" / "w600k_mbf.onnx"))
+        with tempfile.TemporaryDirectory(prefix="facerec-bench-") as tmp:
+            stack = Stack(StackConfig(data_dir=Path(tmp), model_path=model_path, ports=Ports.free()))
+            stack.start()
+            try:
+                records = run(stack.gateway_url, args, stack)
+            finally:
+                stack.stop()
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"search-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(records, indent=2))
+    print(f"\nwritten to {path}")
+
+
+if __name__ == "__main__":
+    main()
