@@ -5,10 +5,10 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 STAMP  := $(VENV)/.installed
 MODEL  := models/w600k_mbf.onnx
-LOCAL  := protos libs/common libs/devstack gateway detector-service embedder-service registry-service
+LOCAL  := protos libs/common libs/devstack gateway detector-service embedder-service registry-service client
 PYPROJECTS := $(addsuffix /pyproject.toml,$(LOCAL))
 
-.PHONY: run test install models models-r100 lint format protos lock bench load accuracy clean
+.PHONY: run test install models models-r100 lint format protos lock bench load search-bench accuracy clean
 
 run: install models  ## serve the gateway on http://127.0.0.1:8000 with every service behind it
 	$(BIN)/python -m facerec_devstack
@@ -39,7 +39,7 @@ models-r100: install  ## production model; needs the internet
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bench scripts examples libs/common/src libs/devstack/src gateway/src detector-service/src embedder-service/src registry-service/src
+	$(BIN)/mypy bench scripts examples client/src libs/common/src libs/devstack/src gateway/src detector-service/src embedder-service/src registry-service/src
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -60,6 +60,9 @@ bench: install models  ## end-to-end benchmark: HTTP API vs in-process pipeline
 
 load: install models  ## sustained mixed load (identify/enrol/list): throughput, latency, errors, memory
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+search-bench: install models  ## search latency and recall at scale: import N synthetic faces, index vs exact
+	$(BIN)/python bench/search.py $(SEARCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .data

@@ -158,9 +158,6 @@ class FaceService:
             )
         return faces[0], len(faces)
 
-    async def _collection_exists(self, collection: str) -> None:
-        await self.registry(self._b.registry.GetCollection, registry_pb2.GetCollectionRequest(name=collection))
-
     # -- the seed API (collection "default", people by name)
 
     async def enroll(self, collection: str, name: str, image: bytes) -> registry_pb2.FaceRecord:
@@ -251,8 +248,9 @@ class FaceService:
     ) -> tuple[list[IdentifiedFace], types_pb2.ModelInfo]:
         """Every face of the photo, largest first, each with its best candidates (one per person).
 
-        All faces are matched in one registry call: one pass over the collection's index."""
-        await self._collection_exists(collection)
+        All faces are matched in one registry call: one pass over the collection's index. An
+        unknown collection is reported by that call (no separate look-up: counting a large
+        collection's faces would cost more than the search)."""
         detection = await self.detect(image, max_faces=max_faces)
         if not detection.faces:
             raise NoFace()
@@ -330,11 +328,11 @@ class FaceService:
         first = await call(stream.read())
 
         async def chunks() -> AsyncIterator[bytes]:
-            if first is grpc.aio.EOF:
-                return
-            yield first.data
-            async for chunk in stream:
+            # read() only: a gRPC stream may not be both read() and iterated.
+            chunk = first
+            while chunk is not grpc.aio.EOF:
                 yield chunk.data
+                chunk = await call(stream.read())
 
         return chunks()
 

@@ -551,15 +551,16 @@ async def _named(
     """Candidates with their people's current names. A face deleted since the index last
     caught up is dropped here: this statement sees every committed delete."""
     face_ids = list({uuid.UUID(bytes=h.face_id) for hits, _ in found for h in hits})
-    # One fixed statement (an array parameter, not an IN list of varying length): compiled once.
+    # By primary key alone (an array parameter: one statement, compiled once). With a
+    # collection_id condition too, the planner may walk the whole collection's index instead.
     rows = await session.execute(
         text(
-            "SELECT f.id, f.person_id, p.name FROM faces f JOIN people p ON p.id = f.person_id "
-            "WHERE f.collection_id = :collection AND f.id = ANY(:ids)"
+            "SELECT f.id, f.person_id, p.name, f.collection_id FROM faces f JOIN people p ON p.id = f.person_id "
+            "WHERE f.id = ANY(:ids)"
         ),
-        {"collection": collection.id, "ids": face_ids},
+        {"ids": face_ids},
     )
-    names = {face_id: (person_id, name) for face_id, person_id, name in rows}
+    names = {face_id: (person_id, name) for face_id, person_id, name, owner in rows if owner == collection.id}
     results: list[tuple[list[Candidate], Method]] = []
     for hits, method in found:
         candidates = []

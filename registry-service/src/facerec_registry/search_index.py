@@ -86,11 +86,14 @@ class SearchIndexes:
                 await task
 
     async def load_all(self) -> None:
-        """Load every collection that holds faces (at start-up; searches do not wait for it)."""
+        """Start loading every collection that holds faces and has no index here yet: at start-up,
+        and then each round, so a collection imported through another replica is loaded before
+        its first search rather than by it."""
         async with self._engine.connect() as conn:
             rows = (await conn.execute(text("SELECT id FROM collections WHERE model_version IS NOT NULL"))).all()
         for (collection_id,) in rows:
-            await self._ensure_loading(collection_id)
+            if collection_id not in self._indexes:
+                await self._ensure_loading(collection_id)
 
     # -- search
 
@@ -197,6 +200,7 @@ class SearchIndexes:
     async def _sync_once(self) -> None:
         for index in list(self._indexes.values()):
             await self._catch_up(index)
+        await self.load_all()
         if self._rebuilding is None or self._rebuilding.done():
             pending = next((i for i in self._indexes.values() if i.needs_rebuild()), None)
             if pending is not None:

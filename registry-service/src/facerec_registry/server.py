@@ -482,7 +482,7 @@ class Resources:
 def search_indexes(engine: AsyncEngine, settings: RegistrySettings) -> SearchIndexes | None:
     if not settings.search_index:
         return None
-    configure_threads(1)  # searches run side by side in threads; one FAISS thread each
+    configure_threads(settings.index_threads)
     index = IndexSettings(
         factory=settings.index_factory, min_faces=settings.index_min_faces, candidates=settings.index_candidates
     )

@@ -265,7 +265,7 @@ def _best_per_person(scores: Floats, faces: Ids, people: Ids, top_k: int) -> lis
 
 
 def configure_threads(threads: int) -> None:
-    """FAISS parallelises one search over OpenMP threads; we run searches side by side instead."""
+    """OpenMP threads of one FAISS search: its queries (a group photo's faces) split across them."""
     faiss.omp_set_num_threads(threads)
 
 

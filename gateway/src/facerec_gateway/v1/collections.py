@@ -85,8 +85,9 @@ async def export_collection(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {NDJSON: {"schema": {"type": "string", "format": "binary"}}},
-            "description": "A collection file from `GET …/export` (any size: it is streamed).",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "A collection file from `GET …/export`, sent as is (any content type, e.g. "
+            "application/x-ndjson; any size: it is streamed).",
         }
     },
 )

@@ -40,7 +40,7 @@ def probes_near(rng: np.random.Generator, targets: Floats, similarities: npt.NDA
     noise -= (noise * targets).sum(axis=1, keepdims=True) * targets
     noise /= np.linalg.norm(noise, axis=1, keepdims=True)
     s = similarities[:, None]
-    probes = (s * targets + np.sqrt(1.0 - s * s) * noise).astype(np.float32)
+    probes: Floats = (s * targets + np.sqrt(1.0 - s * s) * noise).astype(np.float32)
     probes /= np.linalg.norm(probes, axis=1, keepdims=True)
     return probes
 

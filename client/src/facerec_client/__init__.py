@@ -1,0 +1,1 @@
+"""Client side of facerec: the `facerec` command line tool."""

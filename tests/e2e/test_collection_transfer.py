@@ -1,0 +1,112 @@
+"""Export and import of a collection through the gateway's REST routes and the `facerec` CLI:
+real photos enrolled, exported with images, imported elsewhere, recognised and re-embeddable there."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from facerec_devstack import photos
+from facerec_devstack.stack import Stack
+
+pytestmark = pytest.mark.e2e
+V1 = "/api/v1"
+
+
+def _cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "facerec_client.cli", "--url", stack.gateway_url, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def enrolled(api: httpx.Client, data_dir: Path) -> tuple[str, dict[str, list[Path]]]:
+    """Four real people with two photos each; their last photo stays unseen, as a probe."""
+    name = f"transfer-{uuid.uuid4().hex[:8]}"
+    people = {p: paths for p, paths in photos.people(data_dir).items() if len(paths) >= 3}
+    chosen = dict(list(people.items())[:4])
+    assert api.post(f"{V1}/collections", json={"name": name}).status_code == 201
+    for person, paths in chosen.items():
+        created = api.post(f"{V1}/collections/{name}/people", json={"name": person, "external_id": person}).json()
+        for path in paths[:2]:
+            reply = api.post(
+                f"{V1}/collections/{name}/people/{created['person_id']}/faces",
+                files={"file": (path.name, path.read_bytes())},
+                data={"select": "largest"},
+            )
+            assert reply.status_code == 201, reply.text
+    return name, chosen
+
+
+def test_export_import_with_images_then_recognise_and_reembed(
+    api: httpx.Client, stack: Stack, enrolled: tuple[str, dict[str, list[Path]]], tmp_path: Path
+) -> None:
+    name, chosen = enrolled
+    out = tmp_path / "copy.jsonl"
+    done = _cli(stack, "export", name, "-o", str(out), "--images")
+    assert done.returncode == 0, done.stderr
+    lines = out.read_bytes().splitlines()
+    header = json.loads(lines[0])
+    assert header["format"] == "facerec.collection"
+    assert (header["people"], header["faces"]) == (4, 8)
+    assert all("aligned" in json.loads(line) for line in lines[5:])
+
+    target = f"{name}-cli"
+    done = _cli(stack, "import", target, str(out), "--new-ids")
+    assert done.returncode == 0, done.stderr
+    assert "imported 4 people and 8 faces" in done.stdout
+    for person, paths in chosen.items():
+        reply = api.post(f"{V1}/collections/{target}/identify", files={"file": (paths[-1].name, paths[-1].read_bytes())})
+        assert reply.status_code == 200, reply.text
+        best = reply.json()["faces"][0]
+        assert best["match"]
+        assert best["candidates"][0]["name"] == person
+        assert reply.json()["search_method"] == "exact"  # far below the index threshold
+    # The crops came along, so the copy can be re-embedded.
+    assert api.post(f"{V1}/collections/{target}/reembed").status_code == 200
+    image = api.get(f"{V1}/collections/{target}/faces", params={"limit": 1}).json()["faces"][0]["face_id"]
+    assert api.get(f"{V1}/collections/{target}/faces/{image}/image").status_code == 200
+
+
+def test_import_refusals_through_rest_and_cli(
+    api: httpx.Client, stack: Stack, enrolled: tuple[str, dict[str, list[Path]]], tmp_path: Path
+) -> None:
+    name, _ = enrolled
+    exported = api.get(f"{V1}/collections/{name}/export").content
+    header, *rest = exported.splitlines(keepends=True)
+
+    other = json.loads(header)
+    other["model"]["version"] = "000000000000"
+    reply = api.post(f"{V1}/collections/{name}-x/import", content=json.dumps(other).encode() + b"\n" + b"".join(rest))
+    assert reply.status_code == 409
+    assert reply.json()["error"]["code"] == "MODEL_MISMATCH"
+
+    broken = header + b"".join(rest[:3]) + b'{"type": "person"}\n' + b"".join(rest[3:])
+    reply = api.post(f"{V1}/collections/{name}-x/import", content=broken, params={"new_ids": True})
+    assert reply.status_code == 422
+    assert reply.json()["error"]["message"].startswith("line 5:")
+
+    reply = api.post(f"{V1}/collections/{name}/import", content=exported)
+    assert reply.status_code == 409  # the same ids exist already: nothing imported
+    assert reply.json()["error"]["code"] == "ALREADY_EXISTS"
+    assert api.get(f"{V1}/collections/{name}").json()["face_count"] == 8
+    assert api.get(f"{V1}/collections/{name}-x").status_code == 404
+
+    missing = _cli(stack, "export", "no-such-collection", "-o", str(tmp_path / "x.jsonl"))
+    assert missing.returncode != 0
+    assert "404 COLLECTION_NOT_FOUND" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    truncated = tmp_path / "truncated.jsonl"
+    truncated.write_bytes(exported[: len(exported) // 2].rsplit(b"\n", 1)[0] + b"\n")
+    done = _cli(stack, "import", f"{name}-t", str(truncated), "--new-ids")
+    assert done.returncode != 0
+    assert "truncated" in done.stderr
