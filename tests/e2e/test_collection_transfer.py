@@ -65,7 +65,8 @@ def test_export_import_with_images_then_recognise_and_reembed(
     assert done.returncode == 0, done.stderr
     assert "imported 4 people and 8 faces" in done.stdout
     for person, paths in chosen.items():
-        reply = api.post(f"{V1}/collections/{target}/identify", files={"file": (paths[-1].name, paths[-1].read_bytes())})
+        probe = {"file": (paths[-1].name, paths[-1].read_bytes())}
+        reply = api.post(f"{V1}/collections/{target}/identify", files=probe)
         assert reply.status_code == 200, reply.text
         best = reply.json()["faces"][0]
         assert best["match"]
