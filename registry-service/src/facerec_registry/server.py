@@ -25,7 +25,7 @@ from facerec_registry.search_index import SearchIndexes, SyncSettings
 from facerec_registry.settings import RegistrySettings
 from facerec_registry.tables import ApiKey as ApiKeyRow
 from facerec_registry.thresholds import ThresholdPolicy
-from facerec_registry.vector_index import IndexSettings, Method, configure_threads
+from facerec_registry.vector_index import IndexSettings, Method
 
 log = logging.getLogger(__name__)
 
@@ -482,9 +482,11 @@ class Resources:
 def search_indexes(engine: AsyncEngine, settings: RegistrySettings) -> SearchIndexes | None:
     if not settings.search_index:
         return None
-    configure_threads(settings.index_threads)
     index = IndexSettings(
-        factory=settings.index_factory, min_faces=settings.index_min_faces, candidates=settings.index_candidates
+        factory=settings.index_factory,
+        min_faces=settings.index_min_faces,
+        candidates=settings.index_candidates,
+        batch_threads=settings.index_threads,
     )
     sync = SyncSettings(interval_s=settings.index_sync_interval_s, tombstone_retention_s=settings.tombstone_retention_s)
     return SearchIndexes(engine, index, sync)

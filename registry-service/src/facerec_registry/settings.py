@@ -31,7 +31,7 @@ class RegistrySettings(GrpcServiceSettings):
     index_candidates: int = Field(256, ge=1, le=100_000, description="Index candidates re-ranked exactly per search.")
     index_factory: str | None = Field(None, description="FAISS index factory string; default PQ<dim/2>x4fs.")
     index_threads: int = Field(
-        2, ge=1, le=64, description="Threads one index search may use (a group photo's faces run in parallel)."
+        2, ge=1, le=64, description="Threads a search of several faces (a group photo) may use; one face uses one."
     )
     index_sync_interval_s: float = Field(1.0, gt=0, description="How often indexes catch up in the background.")
     tombstone_retention_s: float = Field(

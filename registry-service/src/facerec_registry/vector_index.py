@@ -97,6 +97,9 @@ class IndexSettings:
 
     # Rebuild the base when the delta or the deleted rows pass this share of it.
     rebuild_ratio: float = 0.1
+    # OpenMP threads for a search of several faces at once (a group photo). A single face
+    # searches on one: on a shared machine, waiting threads cost more than they save.
+    batch_threads: int = 2
 
 
 @dataclass
@@ -187,6 +190,8 @@ class CollectionIndex:
             wanted = max(self.settings.candidates, 8 * top_k)
             # Over-ask by the dead rows so deletes never starve the candidates.
             ask = min(wanted + s.dead, len(s.base))
+            # Per calling thread (OpenMP's setting is), so concurrent searches do not interfere.
+            faiss.omp_set_num_threads(self.settings.batch_threads if len(queries) > 1 else 1)
             _, found = s.ann.search(queries, ask)
         else:
             all_scores = queries @ s.base.vectors.T
@@ -264,9 +269,4 @@ def _best_per_person(scores: Floats, faces: Ids, people: Ids, top_k: int) -> lis
         look = min(valid, look * 4)
 
 
-def configure_threads(threads: int) -> None:
-    """OpenMP threads of one FAISS search: its queries (a group photo's faces) split across them."""
-    faiss.omp_set_num_threads(threads)
-
-
-__all__ = ["CollectionIndex", "Hit", "IndexSettings", "Method", "Rows", "configure_threads"]
+__all__ = ["CollectionIndex", "Hit", "IndexSettings", "Method", "Rows"]
