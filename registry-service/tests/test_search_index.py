@@ -6,6 +6,7 @@ The index threshold is lowered so a few thousand synthetic vectors take the inde
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterable
 
@@ -81,6 +82,14 @@ async def gallery(replicas: tuple[Stub, Stub]) -> tuple[str, np.ndarray]:
     reply = await _import(replicas[0], name, synthetic.collection_file(MODEL, vectors, PER_PERSON, chunk_faces=700))
     assert (reply.people_imported, reply.faces_imported) == (FACES // PER_PERSON, FACES)
     assert reply.collection.face_count == FACES
+    # Replicas load a new collection in the background; until then its searches scan in SQL.
+    for replica in replicas:
+        for _ in range(600):
+            if (await _match(replica, name, vectors[0])).method == "index":
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the index was not ready within 60 s")
     return name, vectors
 
 
