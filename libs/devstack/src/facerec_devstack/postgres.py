@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -43,3 +44,10 @@ class EmbeddedPostgres:
 
     def close(self) -> None:
         self._server.cleanup()
+        # pgserver stops the postmaster it started; after restart() that one is gone and the
+        # new one would outlive us (and every test run would leave a server behind).
+        if (self.data_dir / "postmaster.pid").exists():
+            from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+
+            with contextlib.suppress(Exception):
+                pg_ctl(["-w", "stop", "-m", "fast"], pgdata=self.data_dir, user=self._server.system_user, timeout=60)
