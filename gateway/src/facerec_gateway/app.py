@@ -78,7 +78,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             allow_headers=["content-type", "x-api-key", "x-request-id"],
             max_age=600,
         )
-    app.include_router(health.router)
+    app.include_router(v1_router)  # matched first: it carries the traffic
     app.include_router(seed.router)
-    app.include_router(v1_router)
+    app.include_router(health.router)
     return app

@@ -11,17 +11,17 @@ from facerec_gateway.security import OPEN, KeyResolver, Principal, RateLimiter
 from facerec_gateway.settings import GatewaySettings
 
 
-def get_settings(request: Request) -> GatewaySettings:
+async def get_settings(request: Request) -> GatewaySettings:
     settings: GatewaySettings = request.app.state.settings
     return settings
 
 
-def get_backends(request: Request) -> Backends:
+async def get_backends(request: Request) -> Backends:
     backends: Backends = request.app.state.backends
     return backends
 
 
-def get_faces(request: Request) -> FaceService:
+async def get_faces(request: Request) -> FaceService:
     faces: FaceService = request.app.state.faces
     return faces
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from facerec_common.errors import (
     AlreadyExists,
@@ -534,6 +534,7 @@ async def match(
         if person_id is None and indexes is not None and collection.model_version is not None:
             state = CollectionState(
                 collection.id,
+                collection.name,
                 collection.model_version,
                 collection.dimension or len(embeddings[0]),
                 collection.change_seq,
@@ -543,6 +544,53 @@ async def match(
             if found is not None:
                 return await _named(session, collection, found)
         return [(await _exact_match(session, collection, model, e, top_k, person_id), "exact") for e in embeddings]
+
+
+async def match_current(
+    conn: AsyncConnection,
+    indexes: SearchIndexes,
+    collection_name: str,
+    model: ModelRef,
+    embeddings: Sequence[list[float]],
+    top_k: int,
+    exact: bool,
+) -> list[tuple[list[Candidate], Method]] | None:
+    """`match` in one round trip to the database, for the common case of an index that is current.
+
+    The replica's index is searched as it stands; then one statement reads the collection's
+    row and the candidates' people. When that row shows no change the index has not applied
+    (the statement sees every write answered before it), the answer is what `match` would give;
+    otherwise None, and the caller takes `match`'s way. `conn` is in autocommit: one statement,
+    no transaction to open or end.
+    """
+    searched = await indexes.search_as_is(collection_name, model.version, embeddings, top_k, exact)
+    if searched is None:
+        return None
+    collection_id, applied_seq, found = searched
+    face_ids = list({uuid.UUID(bytes=h.face_id) for hits, _ in found for h in hits})
+    rows = (
+        await conn.execute(
+            text(
+                "SELECT c.id, c.model_version, c.change_seq, c.reload_seq, n.id AS face_id, n.person_id, n.name, "
+                "n.collection_id FROM collections c LEFT JOIN LATERAL ("
+                "SELECT f.id, f.person_id, p.name, f.collection_id FROM faces f JOIN people p ON p.id = f.person_id "
+                "WHERE f.id = ANY(:ids)) n ON true WHERE c.name = :name"
+            ),
+            {"name": collection_name, "ids": face_ids},
+        )
+    ).all()
+    if not rows:
+        return None  # deleted: `match` says so
+    head = rows[0]
+    if (
+        head.id != collection_id
+        or head.model_version != model.version
+        or head.change_seq > applied_seq
+        or head.reload_seq > applied_seq
+    ):
+        return None
+    names = {r.face_id: (r.person_id, r.name) for r in rows if r.face_id is not None and r.collection_id == head.id}
+    return _with_names(found, names)
 
 
 async def _named(
@@ -561,6 +609,13 @@ async def _named(
         {"ids": face_ids},
     )
     names = {face_id: (person_id, name) for face_id, person_id, name, owner in rows if owner == collection.id}
+    return _with_names(found, names)
+
+
+def _with_names(
+    found: list[tuple[list[Hit], Method]], names: dict[uuid.UUID, tuple[uuid.UUID, str]]
+) -> list[tuple[list[Candidate], Method]]:
+    """Hits as candidates; a hit whose face is not in `names` (deleted) is dropped."""
     results: list[tuple[list[Candidate], Method]] = []
     for hits, method in found:
         candidates = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from facerec_common.errors import InvalidArgument, ServiceUnavailable
 from facerec_common.server import Context, new_server, set_serving, translate_errors, translate_stream_errors
 from facerec_registry import bulk, collection_file, convert, repository
 from facerec_registry.migrate import upgrade_to_head
-from facerec_registry.repository import Candidate, NewFace
+from facerec_registry.repository import Candidate, ModelRef, NewFace
 from facerec_registry.search_index import SearchIndexes, SyncSettings
 from facerec_registry.settings import RegistrySettings
 from facerec_registry.tables import ApiKey as ApiKeyRow
@@ -73,8 +74,15 @@ def _match_response(found: list[Candidate], method: Method, threshold: float) ->
 
 
 class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
-    def __init__(self, engine: AsyncEngine, settings: RegistrySettings, indexes: SearchIndexes | None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: RegistrySettings,
+        indexes: SearchIndexes | None,
+        search_engine: AsyncEngine | None = None,
+    ) -> None:
         self._engine = engine
+        self._search_engine = search_engine or engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._indexes = indexes
         self._settings = settings
@@ -279,10 +287,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         person_id = convert.uuid_arg(request.person_id, "person id") if request.person_id else None
         top_k = min(request.top_k or 1, MAX_TOP_K)
         threshold = request.threshold if request.HasField("threshold") else self._thresholds.for_model(model.version)
-        async with self._session() as session:
-            [(found, method)] = await repository.match(
-                session, collection, model, [embedding], top_k, person_id, self._indexes, request.exact
-            )
+        [(found, method)] = await self._match(collection, model, [embedding], top_k, person_id, request.exact)
         return _match_response(found, method, threshold)
 
     @translate_errors
@@ -298,11 +303,32 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             convert.model(request.model, embedding)
         top_k = min(request.top_k or 1, MAX_TOP_K)
         threshold = request.threshold if request.HasField("threshold") else self._thresholds.for_model(model.version)
-        async with self._session() as session:
-            found = await repository.match(
-                session, collection, model, embeddings, top_k, None, self._indexes, request.exact
-            )
+        found = await self._match(collection, model, embeddings, top_k, None, request.exact)
         return registry_pb2.MatchFacesResponse(results=[_match_response(c, m, threshold) for c, m in found])
+
+    async def _match(
+        self,
+        collection: str,
+        model: ModelRef,
+        embeddings: list[list[float]],
+        top_k: int,
+        person_id: uuid.UUID | None,
+        exact: bool,
+    ) -> list[tuple[list[Candidate], Method]]:
+        if person_id is None and self._indexes is not None:
+            try:
+                async with self._search_engine.connect() as conn:
+                    found = await repository.match_current(
+                        conn, self._indexes, collection, model, embeddings, top_k, exact
+                    )
+            except (OperationalError, InterfaceError):
+                found = None  # a connection gone stale; `match` checks its connection first
+            if found is not None:
+                return found
+        async with self._session() as session:
+            return await repository.match(
+                session, collection, model, embeddings, top_k, person_id, self._indexes, exact
+            )
 
     @translate_errors
     async def CompareEmbeddings(
@@ -471,11 +497,13 @@ class Resources:
     """What the server holds besides itself, released after it stops."""
 
     engine: AsyncEngine
+    search_engine: AsyncEngine
     indexes: SearchIndexes | None
 
     async def close(self) -> None:
         if self.indexes is not None:
             await self.indexes.close()
+        await self.search_engine.dispose()
         await self.engine.dispose()
 
 
@@ -502,13 +530,20 @@ async def create_server(
     """
     await asyncio.to_thread(upgrade_to_head, settings.database_url)
     engine = create_async_engine(settings.database_url, pool_size=settings.pool_size, pool_pre_ping=True)
+    # Searches through a current index need one statement: no transaction, no ping first
+    # (a stale connection fails that statement and the search takes the checked way).
+    search_engine = create_async_engine(
+        settings.database_url, pool_size=settings.pool_size, isolation_level="AUTOCOMMIT"
+    )
     indexes = search_indexes(engine, settings)
     server, port, health_servicer = await new_server(settings)
-    registry_pb2_grpc.add_RegistryServiceServicer_to_server(RegistryServicer(engine, settings, indexes), server)
+    registry_pb2_grpc.add_RegistryServiceServicer_to_server(
+        RegistryServicer(engine, settings, indexes, search_engine), server
+    )
     await server.start()
     await set_serving(health_servicer, [SERVICE_NAME])
     if indexes is not None:
         indexes.start()
         await indexes.load_all()
     log.info("registry serving on %s:%d", settings.host, port)
-    return server, port, health_servicer, Resources(engine, indexes)
+    return server, port, health_servicer, Resources(engine, search_engine, indexes)
