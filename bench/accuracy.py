@@ -11,8 +11,17 @@ Prints, and writes to bench/results/accuracy-<model>.json (+ a PNG of the score 
   identified, plus 10 people never enrolled: rank-1, FPIR and FNIR at the default threshold;
 - detection: labelled faces found, faces found in photos without any, recall on the
   annotated group photos (IoU >= 0.4);
-- enrolment quality gate: share of dev photos whose face passes it.
-Every photo goes through POST /api/v1/embed, /verify, /collections/.../faces and /identify.
+- enrolment quality gate: share of dev photos whose face passes it;
+- the crowd (data/crowd: 4,901 unfiltered LFW photos of 2,560 people): face choice (how often
+  the face taken is the named person, judged by agreement with their other photos, against
+  "the largest face"; how often a photo would be refused as MULTIPLE_FACES) and open-set 1:N
+  as NIST FRVT reports it: 1,560 people enrolled from one photo each, their other photos as
+  mated probes, 1,000 never-enrolled people as strangers; rank-1, FNIR at FPIR 0.3 % and 1 %,
+  and FPIR / FNIR at the service's own threshold (its default target FPIR).
+Dev photos go through POST /api/v1/embed, /verify, /collections/.../faces and /identify. Crowd
+photos are detected and embedded in process by the services' own code and cached by model
+and file hash (.cache/faces; ~15 min the first time on 2 cores, seconds after); the gallery is
+loaded through POST .../import and every probe searched through POST .../search.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ import httpx
 import numpy as np
 import numpy.typing as npt
 
-from facerec_devstack import photos
+from facerec_devstack import crowd, photos, synthetic
 from facerec_devstack.stack import gateway_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -237,7 +246,70 @@ def _write(
     _plot(genuine, impostor, report["threshold"], name, out_dir / f"accuracy-{name}.png")
 
 
-async def measure(url: str, data: Path, out_dir: Path) -> dict[str, Any]:
+async def measure_crowd(
+    client: httpx.AsyncClient, data: Path, model_path: Path, model: dict[str, Any], people: int | None = None
+) -> dict[str, Any]:
+    """Face choice and open-set 1:N on the crowd (`people`: a subset, for the tests' floors)."""
+    started = time.perf_counter()
+    photos_ = await asyncio.to_thread(crowd.load, data, model_path, people)
+    choice = crowd.face_choice(photos_)
+    split = crowd.open_set_split(photos_)
+    collection = f"crowd-{uuid.uuid4().hex[:8]}"
+    ref = synthetic.Model(model["name"], model["version"], len(split.gallery[0]))
+    body = b"".join(synthetic.collection_file(ref, split.gallery, faces_per_person=1))
+    reply = await client.post(
+        f"{V1}/collections/{collection}/import", content=body, headers={"content-type": "application/x-ndjson"}
+    )
+    reply.raise_for_status()
+    try:
+
+        async def search(vector: npt.NDArray[np.float32]) -> dict[str, Any]:
+            found = await client.post(
+                f"{V1}/collections/{collection}/search", json={"embedding": vector.tolist(), "top_k": 1}
+            )
+            found.raise_for_status()
+            result: dict[str, Any] = found.json()
+            return result
+
+        mated = await _gather_limited([search(v) for _, v in split.mated], 4)
+        strangers = await _gather_limited([search(v) for v in split.strangers], 4)
+    finally:
+        await client.delete(f"{V1}/collections/{collection}")
+
+    def top(result: dict[str, Any]) -> tuple[int | None, float]:
+        if not result["candidates"]:
+            return None, -1.0
+        best = result["candidates"][0]
+        return int(best["name"].split()[-1]), float(best["similarity"])
+
+    mated_top = [(top(r)[0] == index, top(r)[1]) for (index, _), r in zip(split.mated, mated, strict=True)]
+    stranger_scores = np.array([top(r)[1] for r in strangers])
+    at_fpir = {}
+    for fpir in (0.003, 0.01):
+        threshold, fnir = crowd.fnir_at_fpir(mated_top, stranger_scores, fpir)
+        at_fpir[f"{fpir:g}"] = {"threshold": round(threshold, 4), "fnir": round(fnir, 4)}
+    found_at_default = sum(1 for (right, _), r in zip(mated_top, mated, strict=True) if right and r["match"])
+    return {
+        "face_choice": choice,
+        "open_set": {
+            "enrolled_people": len(split.enrolled),
+            "mated_probes": len(split.mated),
+            "strangers": len(split.strangers),
+            "rank1": round(sum(right for right, _ in mated_top) / len(mated_top), 4),
+            "fnir_at_fpir": at_fpir,
+            "default": {
+                "threshold": round(float(strangers[0]["threshold"]), 4),
+                "target_fpir": strangers[0]["target_fpir"],
+                "threshold_basis": strangers[0]["threshold_basis"],
+                "fpir": round(sum(r["match"] for r in strangers) / len(strangers), 4),
+                "fnir": round(1 - found_at_default / len(mated), 4),
+            },
+        },
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+async def measure(url: str, data: Path, out_dir: Path, model_path: Path | None = None) -> dict[str, Any]:
     people = photos.people(data)
     paths = [p for ps in people.values() for p in ps]
     async with httpx.AsyncClient(base_url=url, timeout=120) as client:
@@ -264,6 +336,7 @@ async def measure(url: str, data: Path, out_dir: Path) -> dict[str, Any]:
             (all_gen if owner[a] == owner[b] else all_imp).append(score(a, b))
         detection = await _detection(client, data, embedded)
         identification = await _identification(client, people)
+        at_scale = await measure_crowd(client, data, model_path, model) if model_path is not None else None
 
     report = {
         "model": model,
@@ -278,6 +351,7 @@ async def measure(url: str, data: Path, out_dir: Path) -> dict[str, Any]:
             "accepted": sum(1 for r in embedded.values() if r.embedding is not None and not r.problems),
             "refused": {p.name: r.problems for p, r in embedded.items() if r.problems},
         },
+        "crowd": at_scale,
     }
     await asyncio.to_thread(_write, report, np.array(all_gen), np.array(all_imp), out_dir)
     return report
@@ -317,6 +391,25 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"  recall on annotated group faces (IoU>=0.4){'':7}{d['group_recall_iou_0.4']:>10}")
     print(f"  group photos exactly right{'':23}{d['group_photos_exactly_right']:>7} / {d['group_photos']}")
     print(f"\nenrolment quality gate: {q['accepted']} of {q['photos']} dev photos accepted")
+    c = report.get("crowd")
+    if c is None:
+        return
+    fc, o = c["face_choice"], c["open_set"]
+    print(f"\ncrowd: face choice on {fc['photos_with_a_face']} photos with a face")
+    print(f"  refused as MULTIPLE_FACES{'':24}{fc['multiple_faces_rate']:>10}")
+    print(f"  subject is the named person ({fc['judged_photos']} judged){'':7}{fc['subject_is_named_person']:>10}")
+    print(f"  largest face is the named person{'':17}{fc['largest_is_named_person']:>10}")
+    print(
+        f"\ncrowd: open-set 1:N, {o['enrolled_people']} people enrolled, {o['mated_probes']} mated probes, "
+        f"{o['strangers']} strangers"
+    )
+    print(f"  rank-1{'':43}{o['rank1']:>10}")
+    for fpir, row in o["fnir_at_fpir"].items():
+        print(f"  FNIR at FPIR {fpir:<6} (threshold {row['threshold']:.3f}){'':11}{row['fnir']:>10}")
+    d = o["default"]
+    print(f"  default threshold {d['threshold']:.3f} ({d['threshold_basis']}, target FPIR {d['target_fpir']})")
+    print(f"  FPIR at default{'':34}{d['fpir']:>10}")
+    print(f"  FNIR at default{'':34}{d['fnir']:>10}")
 
 
 def main() -> None:
@@ -325,11 +418,12 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "w600k_mbf.onnx")
     parser.add_argument("--data", type=Path, default=photos.data_dir())
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--no-crowd", action="store_true", help="skip the crowd (face choice, open-set 1:N)")
     args = parser.parse_args()
 
     started = time.perf_counter()
     with gateway_url(args.url, args.model) as url:
-        report = asyncio.run(measure(url, args.data, args.out))
+        report = asyncio.run(measure(url, args.data, args.out, None if args.no_crowd else args.model))
     print_report(report)
     name = report["model"]["name"]
     print(f"\nwritten: bench/results/accuracy-{name}.json and .png ({time.perf_counter() - started:.0f} s)")

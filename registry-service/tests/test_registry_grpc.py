@@ -16,6 +16,7 @@ import pytest
 from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
 from facerec_common import errors
+from facerec_common.models import MOBILEFACENET
 
 Stub = registry_pb2_grpc.RegistryServiceStub
 MODEL = types_pb2.ModelInfo(name="w600k_mbf", version="9cc6e4a75f0e", dimension=512)
@@ -265,3 +266,52 @@ async def test_invalid_enrolments(registry_stub: Stub, collection: str, change: 
     err = await _error(registry_stub.EnrollFace(request, timeout=10))
     assert type(err) is errors.InvalidArgument
     assert message in err.message
+
+
+async def test_open_set_threshold_follows_the_gallery_and_the_target(registry_stub: Stub, collection: str) -> None:
+    created = await registry_stub.CreateCollection(
+        registry_pb2.CreateCollectionRequest(name=collection, target_fpir=0.002), timeout=10
+    )
+    assert created.target_fpir == pytest.approx(0.002)
+
+    async def search(**extra: object) -> registry_pb2.MatchFaceResponse:
+        request = registry_pb2.MatchFaceRequest(collection=collection, embedding=unit(random_unit()), model=MODEL)
+        for key, value in extra.items():
+            setattr(request, key, value)
+        reply: registry_pb2.MatchFaceResponse = await registry_stub.MatchFace(request, timeout=10)
+        return reply
+
+    one_to_one = MOBILEFACENET.threshold
+    await registry_stub.EnrollFace(enroll_request(collection, "P0", unit(random_unit())), timeout=10)
+    small = await search()
+    assert (small.threshold_basis, small.target_fpir, small.gallery_faces) == ("open_set", pytest.approx(0.002), 1)
+    assert small.threshold == pytest.approx(one_to_one)  # never looser than 1:1
+    for i in range(1, 40):
+        await registry_stub.EnrollFace(enroll_request(collection, f"P{i}", unit(random_unit())), timeout=10)
+    grown = await search()
+    strict = await search(target_fpir=1e-5)
+    assert grown.gallery_faces == 40
+    assert one_to_one + 0.01 < grown.threshold < strict.threshold
+    assert strict.target_fpir == pytest.approx(1e-5)
+
+    # The collection's own target: set, then cleared back to the registry's default (0.001).
+    updated = await registry_stub.UpdateCollection(
+        registry_pb2.UpdateCollectionRequest(name=collection, target_fpir=1e-5), timeout=10
+    )
+    assert updated.target_fpir == pytest.approx(1e-5)
+    assert (await search()).threshold == pytest.approx(strict.threshold)
+    cleared = await registry_stub.UpdateCollection(
+        registry_pb2.UpdateCollectionRequest(name=collection, clear_target_fpir=True), timeout=10
+    )
+    assert not cleared.HasField("target_fpir")
+    assert (await search()).target_fpir == pytest.approx(0.001)
+
+    # A caller's threshold wins; a search within one person is 1:1.
+    assert (await search(threshold=0.5)).threshold_basis == "request"
+    person = (await registry_stub.ListFaces(registry_pb2.ListFacesRequest(collection=collection), timeout=10)).faces[0]
+    within = await search(person_id=person.person_id)
+    assert (within.threshold_basis, within.threshold) == ("one_to_one", pytest.approx(one_to_one))
+
+    for bad in (0.0, 0.9):
+        refused = await _error(search(target_fpir=bad))
+        assert refused.code == "INVALID_ARGUMENT"

@@ -12,6 +12,7 @@ from google.protobuf import struct_pb2
 from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
 from facerec_common import errors
+from facerec_common.models import MOBILEFACENET
 
 Stub = registry_pb2_grpc.RegistryServiceStub
 MODEL = types_pb2.ModelInfo(name="w600k_mbf", version="9cc6e4a75f0e", dimension=512)
@@ -216,7 +217,7 @@ async def test_compare_embeddings(registry_stub: Stub) -> None:
     assert same.similarity == pytest.approx(1.0, abs=1e-5)
     assert same.match is True
     assert other.match is False
-    assert same.threshold == pytest.approx(0.29)
+    assert same.threshold == pytest.approx(MOBILEFACENET.threshold)
 
 
 async def test_reembedding_switches_atomically(registry_stub: Stub, collection: str) -> None:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from facerec_devstack.stack import Stack
@@ -70,3 +71,35 @@ def test_every_dev_photo_passes_the_enrolment_gate(report: dict[str, Any]) -> No
     gate = report["quality_gate"]
     assert gate["refused"] == {}
     assert gate["accepted"] == gate["photos"] == 256
+
+
+CROWD_PEOPLE = 150  # a subset: its faces are computed in about a minute, then cached
+
+
+@pytest.fixture(scope="module")
+def crowd_report(stack: Stack, data_dir: Path, model_path: Path, report: dict[str, Any]) -> dict[str, Any]:
+    async def measure() -> dict[str, Any]:
+        async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=120) as client:
+            result: dict[str, Any] = await _bench().measure_crowd(
+                client, data_dir, model_path, report["model"], people=CROWD_PEOPLE
+            )
+            return result
+
+    return asyncio.run(measure())
+
+
+def test_face_choice_floor_on_the_crowd(crowd_report: dict[str, Any]) -> None:
+    choice = crowd_report["face_choice"]
+    assert choice["judged_photos"] >= 300
+    assert choice["subject_is_named_person"] >= 0.98  # measured 1.0 (0.9982 on the whole crowd)
+    assert choice["multiple_faces_rate"] <= 0.02  # measured 0.0022; the old rule refused 11 %
+
+
+def test_open_set_floor_on_the_crowd(crowd_report: dict[str, Any]) -> None:
+    open_set = crowd_report["open_set"]
+    assert (open_set["enrolled_people"], open_set["strangers"]) == (CROWD_PEOPLE, CROWD_PEOPLE // 2)
+    assert open_set["rank1"] >= 0.97  # measured 0.9957
+    default = open_set["default"]
+    assert (default["threshold_basis"], default["target_fpir"]) == ("open_set", 0.001)
+    assert default["fpir"] <= 0.03  # measured 0 of 75 strangers
+    assert default["fnir"] <= 0.05  # measured 0.0087

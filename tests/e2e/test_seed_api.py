@@ -96,11 +96,22 @@ def test_delete_removes_from_list_and_recognition(api: httpx.Client, data_dir: P
     assert again.json()["error"]["code"] == "FACE_NOT_FOUND"
 
 
-def test_group_photo_enrols_its_largest_face(api: httpx.Client, data_dir: Path) -> None:
-    reply = _register(api, "Group Largest", data_dir / "group/2008_002506.jpg")
+def test_group_photo_enrols_one_face_never_refused(api: httpx.Client, data_dir: Path) -> None:
+    reply = _register(api, "Group Subject", data_dir / "group/2008_002506.jpg")
     assert reply.status_code == 200
-    [face] = [f for f in _all_faces(api) if f["name"] == "Group Largest"]
+    [face] = [f for f in _all_faces(api) if f["name"] == "Group Subject"]
     assert Image.open(io.BytesIO(base64.b64decode(face["image"]))).size[0] > 0
+
+
+def test_the_subject_is_enrolled_and_recognised_not_a_larger_bystander(
+    api: httpx.Client, gallery: dict[str, list[Path]], data_dir: Path
+) -> None:
+    # A bystander cut by the left border is the largest face of the first photo.
+    first, second = sorted((data_dir / "crowd/Bertrand_Bonello").glob("*.jpg"))
+    assert _register(api, "Bertrand Bonello", first).status_code == 200
+    for probe in (second, first):
+        body = _recognise(api, probe).json()
+        assert (body["match"], body["name"]) == (True, "Bertrand Bonello"), body
 
 
 @pytest.mark.parametrize(

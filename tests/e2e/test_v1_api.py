@@ -13,6 +13,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from facerec_common.models import MOBILEFACENET
 from facerec_devstack import photos
 
 pytestmark = pytest.mark.e2e
@@ -84,6 +85,7 @@ def test_collection_lifecycle(api: httpx.Client) -> None:
         "face_count": 0,
         "model": None,
         "created_at": None,
+        "target_fpir": None,
     }
     _error(api.post(f"{V1}/collections", json={"name": name}), 409, "COLLECTION_EXISTS")
     _error(api.post(f"{V1}/collections", json={"name": "bad name!"}), 422, "VALIDATION_ERROR")
@@ -260,7 +262,7 @@ def test_verify_two_photos(api: httpx.Client, people: dict[str, list[Path]]) -> 
     assert same["match"] is True
     assert other["match"] is False
     assert same["similarity"] > other["similarity"]
-    assert same["threshold"] == pytest.approx(0.29)
+    assert same["threshold"] == pytest.approx(MOBILEFACENET.threshold)
     assert set(same["face_a"]) == {"box", "landmarks", "detection_score"}
     assert same["model"]["name"] == "w600k_mbf"
 
@@ -383,3 +385,63 @@ def test_uppercase_person_id_is_the_same_person(
     assert reply["person_id"] == person_id
     assert reply["warnings"] == []  # not a "duplicate" of themselves
     _ok(api.delete(f"{V1}/collections/{name}/faces/{reply['face_id']}"), 204)
+
+
+# In each photo a bystander cut by the border is the largest face (index 0); the named person is face 1.
+BYSTANDER_PHOTOS = ["Bertrand_Bonello", "Doug_Duncan", "Julianna_Margulies"]
+
+
+def test_the_subject_is_taken_not_the_larger_bystander(api: httpx.Client, data_dir: Path) -> None:
+    name = f"choice-{uuid.uuid4().hex[:8]}"
+    _ok(api.post(f"{V1}/collections", json={"name": name}), 201)
+    try:
+        for person in BYSTANDER_PHOTOS:
+            crowded, alone = sorted((data_dir / "crowd" / person).glob("*.jpg"), key=_faces_in(api))[::-1][:2]
+            pid = _ok(api.post(f"{V1}/collections/{name}/people", json={"name": person}), 201)["person_id"]
+            enrolled = _ok(api.post(f"{V1}/collections/{name}/people/{pid}/faces", files=_file(crowded)), 201)
+            assert enrolled["faces_in_photo"] >= 2
+            assert enrolled["face_index"] == 1, enrolled  # not the largest
+            assert "subject" in enrolled["choice_reason"]
+            found = _ok(api.post(f"{V1}/collections/{name}/identify", files=_file(alone)))
+            [face] = found["faces"]
+            assert (face["match"], face["candidates"][0]["name"]) == (True, person), found
+            # /embed of one face gives the subject too: it matches the enrolled face.
+            [embedded] = _ok(api.post(f"{V1}/embed", files=_file(crowded), data={"max_faces": 1}))["faces"]
+            assert embedded["box"] == enrolled["box"]
+    finally:
+        api.delete(f"{V1}/collections/{name}")
+
+
+def _faces_in(api: httpx.Client) -> Any:
+    return lambda path: len(_ok(api.post(f"{V1}/detect", files=_file(path)))["faces"])
+
+
+def test_a_person_with_faces_gets_the_face_that_matches_them(
+    api: httpx.Client, gallery: tuple[str, dict[str, str]], data_dir: Path
+) -> None:
+    name, _ = gallery
+    person = "Julianna_Margulies"
+    crowded, alone = sorted((data_dir / "crowd" / person).glob("*.jpg"), key=_faces_in(api))[::-1][:2]
+    pid = _ok(api.post(f"{V1}/collections/{name}/people", json={"name": person}), 201)["person_id"]
+    _ok(api.post(f"{V1}/collections/{name}/people/{pid}/faces", files=_file(alone)), 201)
+    enrolled = _ok(api.post(f"{V1}/collections/{name}/people/{pid}/faces", files=_file(crowded)), 201)
+    assert enrolled["face_index"] == 1
+    assert enrolled["choice_reason"].startswith("matches the person's enrolled faces")
+    _ok(api.delete(f"{V1}/collections/{name}/people/{pid}"), 204)
+
+
+def test_identify_reports_an_open_set_threshold(api: httpx.Client, gallery: tuple[str, dict[str, str]]) -> None:
+    name, _ = gallery
+    probe = _ok(api.get(f"{V1}/collections/{name}"))
+    assert probe["target_fpir"] is None  # the service's default
+    vector = [1.0] + [0.0] * 511
+    default = _ok(api.post(f"{V1}/collections/{name}/search", json={"embedding": vector}))
+    assert (default["threshold_basis"], default["target_fpir"]) == ("open_set", 0.001)
+    strict = _ok(api.post(f"{V1}/collections/{name}/search", json={"embedding": vector, "target_fpir": 1e-6}))
+    assert strict["threshold"] > default["threshold"] >= MOBILEFACENET.threshold
+    _ok(api.patch(f"{V1}/collections/{name}", json={"target_fpir": 1e-6}))
+    assert (
+        _ok(api.post(f"{V1}/collections/{name}/search", json={"embedding": vector}))["threshold"] == strict["threshold"]
+    )
+    assert _ok(api.patch(f"{V1}/collections/{name}", json={"target_fpir": None}))["target_fpir"] is None
+    _error(api.patch(f"{V1}/collections/{name}", json={"target_fpir": 2}), 422, "VALIDATION_ERROR")

@@ -36,6 +36,7 @@ IDEMPOTENT_METHODS = {
         "GetFace",
         "ListFaces",
         "MatchFace",
+        "MatchFaces",
         "CompareEmbeddings",
         "ListAlignedCrops",
     ],

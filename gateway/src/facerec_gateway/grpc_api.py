@@ -34,6 +34,7 @@ _caller: contextvars.ContextVar[Principal] = contextvars.ContextVar("caller")
 _NAMES_COLLECTION = (
     registry_pb2.CreateCollectionRequest,
     registry_pb2.GetCollectionRequest,
+    registry_pb2.UpdateCollectionRequest,
     registry_pb2.DeleteCollectionRequest,
 )
 
@@ -90,6 +91,13 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
         self, request: registry_pb2.CreateCollectionRequest, context: Context
     ) -> registry_pb2.Collection:
         return await self._faces.registry(self._registry.CreateCollection, request)
+
+    @translate_errors
+    @guarded("admin")
+    async def UpdateCollection(
+        self, request: registry_pb2.UpdateCollectionRequest, context: Context
+    ) -> registry_pb2.Collection:
+        return await self._faces.registry(self._registry.UpdateCollection, request, actor=_caller.get().actor)
 
     @translate_errors
     @guarded("read")
@@ -186,7 +194,11 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
             request.collection, request.person_id, request.image, face_index, request.select_largest
         )
         return pb.EnrollFaceResponse(
-            face=done.record, faces_in_photo=done.faces_in_photo, possible_duplicate=done.possible_duplicate
+            face=done.record,
+            faces_in_photo=done.faces_in_photo,
+            possible_duplicate=done.possible_duplicate,
+            face_index=done.choice.index,
+            choice_reason=done.choice.reason,
         )
 
     @translate_errors
@@ -199,6 +211,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
             _optional(request, "threshold"),
             request.max_faces,
             exact=request.exact,
+            target_fpir=_optional(request, "target_fpir"),
         )
         return pb.IdentifyResponse(
             faces=[
@@ -208,6 +221,8 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
             threshold=found[0].result.threshold,
             model=model,
             search_method=found[0].result.method,
+            target_fpir=found[0].result.target_fpir,
+            threshold_basis=found[0].result.threshold_basis,
         )
 
     @translate_errors
@@ -249,10 +264,19 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     @guarded("read")
     async def Search(self, request: pb.SearchRequest, context: Context) -> pb.SearchResponse:
         result, model = await self._faces.search(
-            request.collection, list(request.embedding), request.top_k or 1, _optional(request, "threshold")
+            request.collection,
+            list(request.embedding),
+            request.top_k or 1,
+            _optional(request, "threshold"),
+            target_fpir=_optional(request, "target_fpir"),
         )
         return pb.SearchResponse(
-            match=result.match, threshold=result.threshold, candidates=result.candidates, model=model
+            match=result.match,
+            threshold=result.threshold,
+            candidates=result.candidates,
+            model=model,
+            target_fpir=result.target_fpir,
+            threshold_basis=result.threshold_basis,
         )
 
 

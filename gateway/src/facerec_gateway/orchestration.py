@@ -30,13 +30,14 @@ from facerec_common.errors import (
     NoFace,
     ReembeddingIncomplete,
 )
+from facerec_common.subject import Choice
 from facerec_gateway import quality_gate
 from facerec_gateway.backends import Backends, call
+from facerec_gateway.face_choice import choose_subject
 
 LIST_PAGE_SIZE = 200
-# A second face at least this fraction of the largest one's width makes a photo
-# ambiguous; smaller faces are background (bystanders, posters) and do not.
-COMPARABLE_FACE_RATIO = 0.5
+# Faces of a photo compared with a person's enrolled faces to find theirs (largest first).
+MAX_FACES_COMPARED = 8
 REEMBED_PAGE_SIZE = 64
 # A model switch is a redeploy of the embedder; searches may use the old answer this long.
 MODEL_CACHE_S = 5.0
@@ -86,6 +87,15 @@ class Enrolment:
     faces_in_photo: int
     # Another person this face already matches closely: a likely mix-up, reported not refused.
     possible_duplicate: registry_pb2.Candidate | None
+    choice: FaceChoice
+
+
+@dataclass(frozen=True)
+class FaceChoice:
+    """Which face of the photo was taken (index in the detector's order, largest first), and why."""
+
+    index: int
+    reason: str
 
 
 class FaceService:
@@ -128,17 +138,20 @@ class FaceService:
             self._model = (now, reply.model)
         return self._model[1]
 
-    async def _largest_face(self, image: bytes, thumbnails: bool = False) -> detector_pb2.Face:
-        detection = await self.detect(image, max_faces=1, thumbnails=thumbnails)
+    async def _subject(self, image: bytes, thumbnails: bool = False) -> tuple[detector_pb2.Face, Choice]:
+        """The photo's most likely subject (never refused: for callers that take one face)."""
+        detection = await self.detect(image, thumbnails=thumbnails)
         if not detection.faces:
             raise NoFace()
-        largest: detector_pb2.Face = detection.faces[0]
-        return largest
+        choice = choose_subject(detection)
+        return detection.faces[choice.index], choice
 
     async def _chosen_face(
-        self, image: bytes, face_index: int | None, select_largest: bool
-    ) -> tuple[detector_pb2.Face, int]:
-        """The face the caller chose; several faces with no choice is refused, never guessed."""
+        self, image: bytes, face_index: int | None, select_largest: bool, person: registry_pb2.Person | None = None
+    ) -> tuple[detector_pb2.Face, int, FaceChoice]:
+        """The face to enrol: the caller's choice; else, for a person with faces already, the face
+        that matches them; else the photo's subject. Refused only when two faces are comparable,
+        fully visible and frontal and nothing else tells them apart."""
         detection = await self.detect(image, thumbnails=True)
         faces = list(detection.faces)
         if not faces:
@@ -148,21 +161,56 @@ class FaceService:
                 raise InvalidArgument(
                     f"face_index {face_index} is out of range: the photo has {len(faces)} faces (0 is the largest)."
                 )
-            return faces[face_index], len(faces)
-        comparable = [f for f in faces if f.box.width >= COMPARABLE_FACE_RATIO * faces[0].box.width]
-        if len(comparable) > 1 and not select_largest:
+            return faces[face_index], len(faces), FaceChoice(face_index, "face_index given")
+        if select_largest:
+            return faces[0], len(faces), FaceChoice(0, "select=largest")
+        choice = choose_subject(detection)
+        if len(faces) > 1 and person is not None and person.face_count:
+            known = await self._face_matching_person(faces, person)
+            if known is not None:
+                return faces[known.index], len(faces), known
+        if choice.ambiguous:
             raise MultipleFaces(
-                f"The photo holds {len(comparable)} faces of similar size; "
+                f"The photo holds {len(faces)} faces and {choice.reason}; "
                 "send face_index (0 is the largest) or select=largest.",
                 faces=str(len(faces)),
             )
-        return faces[0], len(faces)
+        return faces[choice.index], len(faces), FaceChoice(choice.index, choice.reason)
+
+    async def _face_matching_person(
+        self, faces: Sequence[detector_pb2.Face], person: registry_pb2.Person
+    ) -> FaceChoice | None:
+        """The face of the photo that matches the person's enrolled faces best, if any matches."""
+        candidates = list(range(min(len(faces), MAX_FACES_COMPARED)))
+        vectors, model = await self.embed([faces[i] for i in candidates])
+        replies = await asyncio.gather(
+            *(
+                self.registry(
+                    self._b.registry.MatchFace,
+                    registry_pb2.MatchFaceRequest(
+                        collection=person.collection, embedding=v, model=model, person_id=person.person_id
+                    ),
+                )
+                for v in vectors
+            )
+        )
+        best = max(
+            (
+                (r.candidates[0].similarity, i)
+                for i, r in zip(candidates, replies, strict=True)
+                if r.match and r.candidates
+            ),
+            default=None,
+        )
+        if best is None:
+            return None
+        return FaceChoice(best[1], f"matches the person's enrolled faces (similarity {best[0]:.2f})")
 
     # -- the seed API (collection "default", people by name)
 
     async def enroll(self, collection: str, name: str, image: bytes) -> registry_pb2.FaceRecord:
         """Store the largest face of the photo under this person's name."""
-        face = await self._largest_face(image, thumbnails=True)
+        face, _ = await self._subject(image, thumbnails=True)
         quality_gate.check(face, self._s.enrol_quality)
         [embedding], model = await self.embed([face])
         reply = await self.registry(
@@ -173,7 +221,7 @@ class FaceService:
 
     async def recognise(self, collection: str, image: bytes) -> Recognition:
         """Best match for the largest face of the photo; an absent collection matches nobody."""
-        face = await self._largest_face(image)
+        face, _ = await self._subject(image)
         [embedding], model = await self.embed([face])
         request = registry_pb2.MatchFaceRequest(collection=collection, embedding=embedding, model=model, top_k=1)
         try:
@@ -227,7 +275,7 @@ class FaceService:
             self._b.registry.GetPerson, registry_pb2.GetPersonRequest(collection=collection, person_id=person_id)
         )
         person_id = found.person_id  # canonical form, for the comparisons below
-        face, count = await self._chosen_face(image, face_index, select_largest)
+        face, count, choice = await self._chosen_face(image, face_index, select_largest, found)
         quality_gate.check(face, self._s.enrol_quality)
         [embedding], model = await self.embed([face])
         nearest = await self.registry(
@@ -241,10 +289,19 @@ class FaceService:
         reply = await self.registry(
             self._b.registry.EnrollFace, _enrol_request(collection, face, embedding, model, person_id=person_id)
         )
-        return Enrolment(record=reply.face, face=face, faces_in_photo=count, possible_duplicate=duplicate)
+        return Enrolment(
+            record=reply.face, face=face, faces_in_photo=count, possible_duplicate=duplicate, choice=choice
+        )
 
     async def identify(
-        self, collection: str, image: bytes, top_k: int, threshold: float | None, max_faces: int, exact: bool = False
+        self,
+        collection: str,
+        image: bytes,
+        top_k: int,
+        threshold: float | None,
+        max_faces: int,
+        exact: bool = False,
+        target_fpir: float | None = None,
     ) -> tuple[list[IdentifiedFace], types_pb2.ModelInfo]:
         """Every face of the photo, largest first, each with its best candidates (one per person).
 
@@ -264,12 +321,13 @@ class FaceService:
                 top_k=top_k,
                 threshold=threshold,
                 exact=exact,
+                target_fpir=target_fpir,
             ),
         )
         return [IdentifiedFace(f, r) for f, r in zip(detection.faces, reply.results, strict=True)], model
 
     async def verify(self, image_a: bytes, image_b: bytes, threshold: float | None) -> Verification:
-        face_a, face_b = await asyncio.gather(self._largest_face(image_a), self._largest_face(image_b))
+        (face_a, _), (face_b, _) = await asyncio.gather(self._subject(image_a), self._subject(image_b))
         (a, b), model = await self.embed([face_a, face_b])
         reply = await self.registry(
             self._b.registry.CompareEmbeddings,
@@ -283,7 +341,7 @@ class FaceService:
         await self.registry(
             self._b.registry.GetPerson, registry_pb2.GetPersonRequest(collection=collection, person_id=person_id)
         )
-        face = await self._largest_face(image)
+        face, _ = await self._subject(image)
         [embedding], model = await self.embed([face])
         reply = await self.registry(
             self._b.registry.MatchFace,
@@ -296,14 +354,24 @@ class FaceService:
     async def embed_photo(
         self, image: bytes, max_faces: int
     ) -> tuple[list[detector_pb2.Face], list[list[float]], types_pb2.ModelInfo]:
-        detection = await self.detect(image, max_faces=max_faces)
+        # One face asked for: the photo's subject, which need not be the largest.
+        detection = await self.detect(image, max_faces=0 if max_faces == 1 else max_faces)
         if not detection.faces:
             return [], [], await self.model()
-        vectors, model = await self.embed(detection.faces)
-        return list(detection.faces), vectors, model
+        faces = list(detection.faces)
+        if max_faces == 1:
+            faces = [faces[choose_subject(detection).index]]
+        vectors, model = await self.embed(faces)
+        return faces, vectors, model
 
     async def search(
-        self, collection: str, embedding: list[float], top_k: int, threshold: float | None, exact: bool = False
+        self,
+        collection: str,
+        embedding: list[float],
+        top_k: int,
+        threshold: float | None,
+        exact: bool = False,
+        target_fpir: float | None = None,
     ) -> tuple[registry_pb2.MatchFaceResponse, types_pb2.ModelInfo]:
         """Match a caller's own vector, taken to come from the embedder's current model."""
         norm = sum(v * v for v in embedding) ** 0.5
@@ -313,7 +381,13 @@ class FaceService:
         reply = await self.registry(
             self._b.registry.MatchFace,
             registry_pb2.MatchFaceRequest(
-                collection=collection, embedding=embedding, model=model, top_k=top_k, threshold=threshold, exact=exact
+                collection=collection,
+                embedding=embedding,
+                model=model,
+                top_k=top_k,
+                threshold=threshold,
+                exact=exact,
+                target_fpir=target_fpir,
             ),
         )
         return reply, model

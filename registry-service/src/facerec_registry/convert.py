@@ -27,6 +27,13 @@ def collection_name(name: str) -> str:
     return name
 
 
+def target_fpir(value: float) -> float:
+    # Above 0.5 "unknown" would mean little; below 1e-9 no threshold can be told apart from 1.
+    if not 1e-9 <= value <= 0.5:
+        raise InvalidArgument("target_fpir is a share of strangers between 1e-9 and 0.5, e.g. 0.001.")
+    return value
+
+
 def person_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > MAX_NAME:
@@ -97,6 +104,7 @@ def collection(info: CollectionInfo) -> registry_pb2.Collection:
         people_count=info.people_count,
         face_count=info.face_count,
         created_at=timestamp(info.created_at),
+        target_fpir=info.target_fpir,
     )
 
 

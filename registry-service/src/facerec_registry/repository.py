@@ -49,6 +49,17 @@ class CollectionInfo:
     people_count: int
     face_count: int
     created_at: datetime
+    target_fpir: float | None = None
+
+
+@dataclass(frozen=True)
+class Matches:
+    """For each query embedding, the best face of each person, most similar first; and what a
+    1:N threshold is derived from: the faces searched and the collection's target FPIR."""
+
+    found: list[tuple[list[Candidate], Method]]
+    gallery_faces: int
+    target_fpir: float | None
 
 
 @dataclass(frozen=True)
@@ -217,6 +228,7 @@ async def _collection_info(session: AsyncSession, collection: Collection) -> Col
         people_count=int(people or 0),
         face_count=await _face_count(session, collection),
         created_at=collection.created_at,
+        target_fpir=collection.target_fpir,
     )
 
 
@@ -247,15 +259,26 @@ def _audit(session: AsyncSession, actor: str, action: str, collection: str | Non
 # -- collections ---------------------------------------------------------------
 
 
-async def create_collection(session: AsyncSession, name: str) -> CollectionInfo:
+async def create_collection(session: AsyncSession, name: str, target_fpir: float | None = None) -> CollectionInfo:
     async with session.begin():
         inserted = await session.scalar(
-            text("INSERT INTO collections (id, name) VALUES (:id, :name) ON CONFLICT (name) DO NOTHING RETURNING id"),
-            {"id": uuid.uuid4(), "name": name},
+            text(
+                "INSERT INTO collections (id, name, target_fpir) VALUES (:id, :name, :fpir) "
+                "ON CONFLICT (name) DO NOTHING RETURNING id"
+            ),
+            {"id": uuid.uuid4(), "name": name, "fpir": target_fpir},
         )
         if inserted is None:
             raise CollectionExists(f"Collection '{name}' exists already.", collection=name)
         return await _collection_info(session, await _collection(session, name))
+
+
+async def set_target_fpir(session: AsyncSession, name: str, target_fpir: float | None, actor: str) -> CollectionInfo:
+    async with session.begin():
+        collection = await _collection(session, name, for_update=True)
+        collection.target_fpir = target_fpir
+        _audit(session, actor, "collection.update", name, [name])
+        return await _collection_info(session, collection)
 
 
 async def get_collection(session: AsyncSession, name: str) -> CollectionInfo:
@@ -519,7 +542,7 @@ async def match(
     person_id: uuid.UUID | None = None,
     indexes: SearchIndexes | None = None,
     exact: bool = False,
-) -> list[tuple[list[Candidate], Method]]:
+) -> Matches:
     """For each embedding, the best face of each person, most similar first.
 
     Through the replica's search index when it has one for the collection (it first
@@ -530,7 +553,7 @@ async def match(
         if person_id is not None:
             await _person(session, collection, person_id)
         if not await _check_model_for_read(session, collection, model):
-            return [([], "exact") for _ in embeddings]
+            return Matches([([], "exact") for _ in embeddings], 0, collection.target_fpir)
         if person_id is None and indexes is not None and collection.model_version is not None:
             state = CollectionState(
                 collection.id,
@@ -540,10 +563,15 @@ async def match(
                 collection.change_seq,
                 collection.reload_seq,
             )
-            found = await indexes.search(state, embeddings, top_k, exact)
-            if found is not None:
-                return await _named(session, collection, found)
-        return [(await _exact_match(session, collection, model, e, top_k, person_id), "exact") for e in embeddings]
+            searched = await indexes.search(state, embeddings, top_k, exact)
+            if searched is not None:
+                found, faces = searched
+                return Matches(await _named(session, collection, found), faces, collection.target_fpir)
+        exact_found: list[tuple[list[Candidate], Method]] = [
+            (await _exact_match(session, collection, model, e, top_k, person_id), "exact") for e in embeddings
+        ]
+        faces = 0 if person_id is not None else await _face_count(session, collection)
+        return Matches(exact_found, faces, collection.target_fpir)
 
 
 async def match_current(
@@ -554,7 +582,7 @@ async def match_current(
     embeddings: Sequence[list[float]],
     top_k: int,
     exact: bool,
-) -> list[tuple[list[Candidate], Method]] | None:
+) -> Matches | None:
     """`match` in one round trip to the database, for the common case of an index that is current.
 
     The replica's index is searched as it stands; then one statement reads the collection's
@@ -566,13 +594,13 @@ async def match_current(
     searched = await indexes.search_as_is(collection_name, model.version, embeddings, top_k, exact)
     if searched is None:
         return None
-    collection_id, applied_seq, found = searched
+    collection_id, applied_seq, faces, found = searched
     face_ids = list({uuid.UUID(bytes=h.face_id) for hits, _ in found for h in hits})
     rows = (
         await conn.execute(
             text(
-                "SELECT c.id, c.model_version, c.change_seq, c.reload_seq, n.id AS face_id, n.person_id, n.name, "
-                "n.collection_id FROM collections c LEFT JOIN LATERAL ("
+                "SELECT c.id, c.model_version, c.change_seq, c.reload_seq, c.target_fpir, "
+                "n.id AS face_id, n.person_id, n.name, n.collection_id FROM collections c LEFT JOIN LATERAL ("
                 "SELECT f.id, f.person_id, p.name, f.collection_id FROM faces f JOIN people p ON p.id = f.person_id "
                 "WHERE f.id = ANY(:ids)) n ON true WHERE c.name = :name"
             ),
@@ -590,7 +618,7 @@ async def match_current(
     ):
         return None
     names = {r.face_id: (r.person_id, r.name) for r in rows if r.face_id is not None and r.collection_id == head.id}
-    return _with_names(found, names)
+    return Matches(_with_names(found, names), faces, head.target_fpir)
 
 
 async def _named(

@@ -104,18 +104,19 @@ class SearchIndexes:
 
     async def search(
         self, state: CollectionState, queries: Sequence[list[float]], top_k: int, exact: bool
-    ) -> list[tuple[list[Hit], Method]] | None:
-        """Hits per query from an index that holds every change the caller saw; None: not loaded yet."""
+    ) -> tuple[list[tuple[list[Hit], Method]], int] | None:
+        """(hits per query, faces searched) from an index that holds every change the caller saw;
+        None: not loaded yet."""
         index = await self._current(state)
         if index is None:
             return None
         vectors = np.asarray(queries, dtype=np.float32).reshape(len(queries), -1)
-        return await asyncio.to_thread(index.search_many, vectors, top_k, exact)
+        return await asyncio.to_thread(index.search_many, vectors, top_k, exact), index.snapshot.size
 
     async def search_as_is(
         self, collection_name: str, model_version: str, queries: Sequence[list[float]], top_k: int, exact: bool
-    ) -> tuple[uuid.UUID, int, list[tuple[list[Hit], Method]]] | None:
-        """(collection id, change number, hits) from the index as it stands, without asking the
+    ) -> tuple[uuid.UUID, int, int, list[tuple[list[Hit], Method]]] | None:
+        """(collection id, change number, faces searched, hits) from the index as it stands, without asking the
         database first; the caller checks that number against the collection's. None: no index
         of that collection and model here."""
         collection_id = self._ids.get(collection_name)
@@ -124,11 +125,12 @@ class SearchIndexes:
             return None
         # Read before the snapshot the search takes: the snapshot is then at least this new.
         seq = index.applied_seq
+        faces = index.snapshot.size
         vectors = np.asarray(queries, dtype=np.float32).reshape(len(queries), -1)
-        if len(vectors) == 1 and index.snapshot.size < INLINE_SEARCH_FACES:
+        if len(vectors) == 1 and faces < INLINE_SEARCH_FACES:
             # A couple of milliseconds: cheaper here than the hand-off to a thread and back.
-            return collection_id, seq, index.search_many(vectors, top_k, exact)
-        return collection_id, seq, await asyncio.to_thread(index.search_many, vectors, top_k, exact)
+            return collection_id, seq, faces, index.search_many(vectors, top_k, exact)
+        return collection_id, seq, faces, await asyncio.to_thread(index.search_many, vectors, top_k, exact)
 
     def status(self, collection_id: uuid.UUID) -> tuple[str, int, int]:
         """(state, faces indexed, bytes held): state is ready, loading or absent."""

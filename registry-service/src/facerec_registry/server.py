@@ -25,7 +25,7 @@ from facerec_registry.repository import Candidate, ModelRef, NewFace
 from facerec_registry.search_index import SearchIndexes, SyncSettings
 from facerec_registry.settings import RegistrySettings
 from facerec_registry.tables import ApiKey as ApiKeyRow
-from facerec_registry.thresholds import ThresholdPolicy
+from facerec_registry.thresholds import Threshold, ThresholdPolicy
 from facerec_registry.vector_index import IndexSettings, Method
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,9 @@ MAX_TOP_K = 100
 MAX_BULK = 1000
 
 
-def _match_response(found: list[Candidate], method: Method, threshold: float) -> registry_pb2.MatchFaceResponse:
+def _match_response(
+    found: list[Candidate], method: Method, threshold: Threshold, gallery_faces: int
+) -> registry_pb2.MatchFaceResponse:
     return registry_pb2.MatchFaceResponse(
         candidates=[
             registry_pb2.Candidate(
@@ -67,9 +69,12 @@ def _match_response(found: list[Candidate], method: Method, threshold: float) ->
             )
             for c in found
         ],
-        match=bool(found) and found[0].similarity >= threshold,
-        threshold=threshold,
+        match=bool(found) and found[0].similarity >= threshold.value,
+        threshold=threshold.value,
         method=method,
+        threshold_basis=threshold.basis,
+        target_fpir=threshold.target_fpir,
+        gallery_faces=gallery_faces,
     )
 
 
@@ -86,7 +91,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._indexes = indexes
         self._settings = settings
-        self._thresholds = ThresholdPolicy(settings.match_threshold, settings.fallback_threshold)
+        self._thresholds = ThresholdPolicy(settings.match_threshold, settings.fallback_threshold, settings.target_fpir)
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:
@@ -108,8 +113,20 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.CreateCollectionRequest, context: Context
     ) -> registry_pb2.Collection:
         name = convert.collection_name(request.name)
+        fpir = convert.target_fpir(request.target_fpir) if request.HasField("target_fpir") else None
         async with self._session() as session:
-            return convert.collection(await repository.create_collection(session, name))
+            return convert.collection(await repository.create_collection(session, name, fpir))
+
+    @translate_errors
+    async def UpdateCollection(
+        self, request: registry_pb2.UpdateCollectionRequest, context: Context
+    ) -> registry_pb2.Collection:
+        name = convert.collection_name(request.name)
+        if request.clear_target_fpir == request.HasField("target_fpir"):
+            raise InvalidArgument("Send either target_fpir or clear_target_fpir.")
+        fpir = convert.target_fpir(request.target_fpir) if request.HasField("target_fpir") else None
+        async with self._session() as session:
+            return convert.collection(await repository.set_target_fpir(session, name, fpir, _actor(context)))
 
     @translate_errors
     async def GetCollection(
@@ -286,9 +303,17 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         model = convert.model(request.model, embedding)
         person_id = convert.uuid_arg(request.person_id, "person id") if request.person_id else None
         top_k = min(request.top_k or 1, MAX_TOP_K)
-        threshold = request.threshold if request.HasField("threshold") else self._thresholds.for_model(model.version)
-        [(found, method)] = await self._match(collection, model, [embedding], top_k, person_id, request.exact)
-        return _match_response(found, method, threshold)
+        matches = await self._match(collection, model, [embedding], top_k, person_id, request.exact)
+        asked = request.threshold if request.HasField("threshold") else None
+        if person_id is not None:
+            threshold = self._thresholds.one_to_one(model.version, asked)
+        else:
+            fpir = convert.target_fpir(request.target_fpir) if request.HasField("target_fpir") else None
+            threshold = self._thresholds.open_set(
+                model.version, matches.gallery_faces, asked, fpir, matches.target_fpir
+            )
+        [(found, method)] = matches.found
+        return _match_response(found, method, threshold, matches.gallery_faces)
 
     @translate_errors
     async def MatchFaces(
@@ -302,9 +327,18 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         for embedding in embeddings[1:]:
             convert.model(request.model, embedding)
         top_k = min(request.top_k or 1, MAX_TOP_K)
-        threshold = request.threshold if request.HasField("threshold") else self._thresholds.for_model(model.version)
-        found = await self._match(collection, model, embeddings, top_k, None, request.exact)
-        return registry_pb2.MatchFacesResponse(results=[_match_response(c, m, threshold) for c, m in found])
+        fpir = convert.target_fpir(request.target_fpir) if request.HasField("target_fpir") else None
+        matches = await self._match(collection, model, embeddings, top_k, None, request.exact)
+        threshold = self._thresholds.open_set(
+            model.version,
+            matches.gallery_faces,
+            request.threshold if request.HasField("threshold") else None,
+            fpir,
+            matches.target_fpir,
+        )
+        return registry_pb2.MatchFacesResponse(
+            results=[_match_response(c, m, threshold, matches.gallery_faces) for c, m in matches.found]
+        )
 
     async def _match(
         self,
@@ -314,7 +348,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         top_k: int,
         person_id: uuid.UUID | None,
         exact: bool,
-    ) -> list[tuple[list[Candidate], Method]]:
+    ) -> repository.Matches:
         if person_id is None and self._indexes is not None:
             try:
                 async with self._search_engine.connect() as conn:

@@ -19,6 +19,12 @@ class RegistrySettings(GrpcServiceSettings):
     fallback_threshold: float = Field(
         0.4, ge=-1.0, le=1.0, description="Threshold for models that have no calibration."
     )
+    target_fpir: float = Field(
+        0.001,
+        ge=1e-9,
+        le=0.5,
+        description="Default share of strangers an identify may match to someone (collections may set their own).",
+    )
     pool_size: int = Field(5, ge=1, le=100)
     page_size_default: int = Field(50, ge=1)
     page_size_max: int = Field(500, ge=1)

@@ -28,6 +28,8 @@ class Collection(Base):
     # Every write bumps change_seq under this row's lock; search indexes follow it (see search_index).
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     reload_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Share of strangers an identify may match to someone; unset: the registry's default.
+    target_fpir: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -34,11 +34,15 @@ async def identify(
     threshold: Threshold = None,
     max_faces: MaxFaces = 0,
     exact: Annotated[bool, Form(description="Compare with every face instead of using the search index")] = False,
+    target_fpir: Annotated[
+        float | None, Form(ge=1e-9, le=0.5, description="Share of strangers that may match; default: the collection's")
+    ] = None,
 ) -> s.Identification:
     """Every face of the photo, largest first, with its best candidates. `match: false` means
-    the face is unknown: nobody reaches the threshold."""
+    the face is unknown: nobody reaches the threshold, which follows the collection's target
+    false-positive identification rate and its size (or is the `threshold` you send)."""
     image = await read_image(file, settings.max_upload_bytes)
-    found, model = await faces.identify(collection, image, top_k, threshold, max_faces, exact)
+    found, model = await faces.identify(collection, image, top_k, threshold, max_faces, exact, target_fpir)
     return s.Identification(
         faces=[
             s.IdentifiedFace(
@@ -49,6 +53,8 @@ async def identify(
             for f in found
         ],
         threshold=round(found[0].result.threshold, convert.DECIMALS),
+        target_fpir=convert.target_fpir(found[0].result),
+        threshold_basis=convert.threshold_basis(found[0].result),
         model=convert.model(model),
         search_method=convert.search_method(found[0].result.method),
     )
@@ -106,10 +112,14 @@ async def embed(
 @router.post("/collections/{collection}/search", response_model=s.SearchResult)
 async def search(collection: CollectionPath, body: s.SearchRequest, faces: FacesDep, _: Reader) -> s.SearchResult:
     """Match your own vector (made by this service's current model, e.g. via /embed)."""
-    result, model = await faces.search(collection, body.embedding, body.top_k, body.threshold, body.exact)
+    result, model = await faces.search(
+        collection, body.embedding, body.top_k, body.threshold, body.exact, body.target_fpir
+    )
     return s.SearchResult(
         match=result.match,
         threshold=round(result.threshold, convert.DECIMALS),
+        target_fpir=convert.target_fpir(result),
+        threshold_basis=convert.threshold_basis(result),
         candidates=[convert.candidate(c) for c in result.candidates],
         model=convert.model(model),
         search_method=convert.search_method(result.method),

@@ -20,8 +20,20 @@ router = APIRouter(prefix="/collections", tags=["collections"], responses=ERRORS
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=s.Collection)
 async def create_collection(body: s.CollectionCreate, faces: FacesDep, _: Admin) -> s.Collection:
     """Create an empty collection; its model is set by its first face."""
-    request = registry_pb2.CreateCollectionRequest(name=body.name)
+    request = registry_pb2.CreateCollectionRequest(name=body.name, target_fpir=body.target_fpir)
     return convert.collection(await faces.registry(faces.backends.registry.CreateCollection, request))
+
+
+@router.patch("/{collection}", response_model=s.Collection)
+async def update_collection(
+    collection: CollectionPath, body: s.CollectionUpdate, faces: FacesDep, who: Admin
+) -> s.Collection:
+    """Set the collection's target FPIR (the share of strangers an identify may match to someone),
+    or clear it with null to follow the service's default."""
+    request = registry_pb2.UpdateCollectionRequest(
+        name=collection, target_fpir=body.target_fpir, clear_target_fpir=body.target_fpir is None
+    )
+    return convert.collection(await faces.registry(faces.backends.registry.UpdateCollection, request, actor=who.actor))
 
 
 @router.get("", response_model=s.CollectionList)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
+from typing import Any, Literal
 
 from google.protobuf import json_format
 
@@ -73,7 +73,19 @@ def collection(c: registry_pb2.Collection) -> s.Collection:
         face_count=c.face_count,
         model=model(c.model) if c.HasField("model") else None,
         created_at=c.created_at.ToDatetime(tzinfo=UTC),
+        target_fpir=c.target_fpir if c.HasField("target_fpir") else None,
     )
+
+
+def target_fpir(result: registry_pb2.MatchFaceResponse) -> float | None:
+    return result.target_fpir if result.threshold_basis == "open_set" else None
+
+
+def threshold_basis(result: registry_pb2.MatchFaceResponse) -> Literal["open_set", "one_to_one", "request"]:
+    basis = result.threshold_basis
+    if basis not in ("open_set", "one_to_one", "request"):
+        return "one_to_one"  # a registry from before open-set thresholds
+    return basis  # type: ignore[return-value]
 
 
 def _json_numbers(value: Any) -> Any:

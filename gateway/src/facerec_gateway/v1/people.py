@@ -84,9 +84,11 @@ async def enrol_face(
     face_index: Annotated[int | None, Form(ge=0, description="Which face, 0 = largest")] = None,
     select: Annotated[Literal["largest"] | None, Form(description="`largest` picks the largest face")] = None,
 ) -> s.EnrolledFace:
-    """Enrol the photo's face for this person. Refused with 422 and a reason when the photo has
-    no face (NO_FACE), several similar faces and no `face_index` / `select=largest`
-    (MULTIPLE_FACES), or a face not fit to enrol (FACE_TOO_SMALL, LOW_DETECTION_SCORE,
+    """Enrol the photo's face for this person. Without `face_index` or `select`, the face taken is
+    the one matching the person's enrolled faces, else the photo's subject (inside the frame,
+    size, centre, pose); the answer says which and why. Refused with 422 and a reason when the
+    photo has no face (NO_FACE), two comparable, fully visible, frontal faces and nothing to
+    tell them apart (MULTIPLE_FACES), or a face not fit to enrol (FACE_TOO_SMALL, LOW_DETECTION_SCORE,
     EXTREME_POSE, BLURRY, TOO_DARK, TOO_BRIGHT; `error.details.reasons` lists them all)."""
     image = await read_image(file, settings.max_upload_bytes)
     done = await faces.enroll_for_person(collection, person_id, image, face_index, select == "largest")
@@ -108,6 +110,8 @@ async def enrol_face(
         box=convert.box(done.record.box),
         detection_score=round(done.record.detection_score, convert.DECIMALS),
         faces_in_photo=done.faces_in_photo,
+        face_index=done.choice.index,
+        choice_reason=done.choice.reason,
         model=convert.model(done.record.model),
         warnings=warnings,
     )

@@ -93,8 +93,24 @@ class DetectedFace(BaseModel):
 # -- collections
 
 
+TargetFpir = Annotated[
+    float,
+    Field(
+        ge=1e-9,
+        le=0.5,
+        description="Share of strangers (people not enrolled) an identify may match to someone, e.g. 0.001. "
+        "The 1:N threshold is derived from it and the collection's size.",
+    ),
+]
+
+
 class CollectionCreate(BaseModel):
     name: CollectionName
+    target_fpir: TargetFpir | None = Field(None, description="Unset: the service's default (0.001).")
+
+
+class CollectionUpdate(BaseModel):
+    target_fpir: TargetFpir | None = Field(description="null: back to the service's default.")
 
 
 class Collection(BaseModel):
@@ -103,6 +119,7 @@ class Collection(BaseModel):
     face_count: int
     model: Model | None = Field(description="Model of the stored embeddings; null until the first face.")
     created_at: datetime
+    target_fpir: float | None = Field(description="The collection's own target FPIR; null: the service's default.")
 
 
 class CollectionList(BaseModel):
@@ -166,6 +183,11 @@ class EnrolledFace(BaseModel):
     box: Box
     detection_score: float
     faces_in_photo: int = Field(description="Faces the detector found in the photo.")
+    face_index: int = Field(description="Which of them was enrolled (0 = largest).")
+    choice_reason: str = Field(
+        description="Why that face was taken: your choice, the match with the person's faces, or the photo's subject.",
+        examples=["most likely subject of 2 faces (inside the frame, size, centre, pose)"],
+    )
     model: Model
     warnings: list[EnrolWarning] = Field(description="Enrolled, but worth a look (e.g. POSSIBLE_DUPLICATE).")
 
@@ -203,9 +225,18 @@ SearchMethod = Literal["index", "exact"]
 SEARCH_METHOD = "index: candidates from the search index, re-ranked exactly; exact: every face compared."
 
 
+ThresholdBasis = Literal["open_set", "one_to_one", "request"]
+THRESHOLD_BASIS = (
+    "open_set: derived from target_fpir and the collection's size; one_to_one: the model's 1:1 "
+    "operating point (no measured impostor tail, or a small gallery); request: the threshold you sent."
+)
+
+
 class Identification(BaseModel):
     faces: list[IdentifiedFace] = Field(description="Every face found, largest first.")
     threshold: float
+    target_fpir: float | None = Field(description="The target the threshold was derived from (open_set).")
+    threshold_basis: ThresholdBasis = Field(description=THRESHOLD_BASIS)
     model: Model
     search_method: SearchMethod = Field(description=SEARCH_METHOD)
 
@@ -263,12 +294,15 @@ class SearchRequest(BaseModel):
     embedding: list[float] = Field(min_length=1, max_length=4096, description="From POST /api/v1/embed (same model).")
     top_k: int = Field(1, ge=1, le=100)
     threshold: float | None = Field(None, ge=-1.0, le=1.0)
+    target_fpir: TargetFpir | None = Field(None, description="Unset: the collection's target.")
     exact: bool = Field(False, description="Compare with every face instead of using the search index (audits).")
 
 
 class SearchResult(BaseModel):
     match: bool
     threshold: float
+    target_fpir: float | None = Field(description="The target the threshold was derived from (open_set).")
+    threshold_basis: ThresholdBasis = Field(description=THRESHOLD_BASIS)
     candidates: list[Candidate]
     model: Model
     search_method: SearchMethod = Field(description=SEARCH_METHOD)

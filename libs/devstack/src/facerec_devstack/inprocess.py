@@ -18,12 +18,13 @@ from facerec_embedder.arcface import ArcFaceModel
 
 
 class InProcessPipeline:
-    def __init__(self, model_path: Path) -> None:
+    def __init__(self, model_path: Path, threads: int = 0) -> None:
         settings = DetectorSettings()
         self.detector = FacePipeline(settings)
         self.detector.warm_up()
-        self.model = ArcFaceModel(model_path, ["CPUExecutionProvider"], max_batch=64)
+        self.model = ArcFaceModel(model_path, ["CPUExecutionProvider"], max_batch=64, intra_op_threads=threads)
         self._options = self.detector.resolve(0, 0, 1, include_thumbnails=False)
+        self.all_faces = self.detector.resolve(0, 0, 0, include_thumbnails=False)
 
     def embed_largest_face(self, image: bytes) -> npt.NDArray[np.float32]:
         detection = self.detector.run(image, self._options)

@@ -39,30 +39,36 @@ class EnrollFaceRequest(_message.Message):
     def __init__(self, collection: _Optional[str] = ..., person_id: _Optional[str] = ..., image: _Optional[bytes] = ..., face_index: _Optional[int] = ..., select_largest: _Optional[bool] = ...) -> None: ...
 
 class EnrollFaceResponse(_message.Message):
-    __slots__ = ("face", "faces_in_photo", "possible_duplicate")
+    __slots__ = ("face", "faces_in_photo", "possible_duplicate", "face_index", "choice_reason")
     FACE_FIELD_NUMBER: _ClassVar[int]
     FACES_IN_PHOTO_FIELD_NUMBER: _ClassVar[int]
     POSSIBLE_DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    FACE_INDEX_FIELD_NUMBER: _ClassVar[int]
+    CHOICE_REASON_FIELD_NUMBER: _ClassVar[int]
     face: _registry_pb2.FaceRecord
     faces_in_photo: int
     possible_duplicate: _registry_pb2.Candidate
-    def __init__(self, face: _Optional[_Union[_registry_pb2.FaceRecord, _Mapping]] = ..., faces_in_photo: _Optional[int] = ..., possible_duplicate: _Optional[_Union[_registry_pb2.Candidate, _Mapping]] = ...) -> None: ...
+    face_index: int
+    choice_reason: str
+    def __init__(self, face: _Optional[_Union[_registry_pb2.FaceRecord, _Mapping]] = ..., faces_in_photo: _Optional[int] = ..., possible_duplicate: _Optional[_Union[_registry_pb2.Candidate, _Mapping]] = ..., face_index: _Optional[int] = ..., choice_reason: _Optional[str] = ...) -> None: ...
 
 class IdentifyRequest(_message.Message):
-    __slots__ = ("collection", "image", "top_k", "threshold", "max_faces", "exact")
+    __slots__ = ("collection", "image", "top_k", "threshold", "max_faces", "exact", "target_fpir")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     IMAGE_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     MAX_FACES_FIELD_NUMBER: _ClassVar[int]
     EXACT_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FPIR_FIELD_NUMBER: _ClassVar[int]
     collection: str
     image: bytes
     top_k: int
     threshold: float
     max_faces: int
     exact: bool
-    def __init__(self, collection: _Optional[str] = ..., image: _Optional[bytes] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., max_faces: _Optional[int] = ..., exact: _Optional[bool] = ...) -> None: ...
+    target_fpir: float
+    def __init__(self, collection: _Optional[str] = ..., image: _Optional[bytes] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., max_faces: _Optional[int] = ..., exact: _Optional[bool] = ..., target_fpir: _Optional[float] = ...) -> None: ...
 
 class IdentifiedFace(_message.Message):
     __slots__ = ("face", "match", "candidates")
@@ -75,16 +81,20 @@ class IdentifiedFace(_message.Message):
     def __init__(self, face: _Optional[_Union[DetectedFace, _Mapping]] = ..., match: _Optional[bool] = ..., candidates: _Optional[_Iterable[_Union[_registry_pb2.Candidate, _Mapping]]] = ...) -> None: ...
 
 class IdentifyResponse(_message.Message):
-    __slots__ = ("faces", "threshold", "model", "search_method")
+    __slots__ = ("faces", "threshold", "model", "search_method", "target_fpir", "threshold_basis")
     FACES_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     SEARCH_METHOD_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FPIR_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_BASIS_FIELD_NUMBER: _ClassVar[int]
     faces: _containers.RepeatedCompositeFieldContainer[IdentifiedFace]
     threshold: float
     model: _types_pb2.ModelInfo
     search_method: str
-    def __init__(self, faces: _Optional[_Iterable[_Union[IdentifiedFace, _Mapping]]] = ..., threshold: _Optional[float] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., search_method: _Optional[str] = ...) -> None: ...
+    target_fpir: float
+    threshold_basis: str
+    def __init__(self, faces: _Optional[_Iterable[_Union[IdentifiedFace, _Mapping]]] = ..., threshold: _Optional[float] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., search_method: _Optional[str] = ..., target_fpir: _Optional[float] = ..., threshold_basis: _Optional[str] = ...) -> None: ...
 
 class VerifyRequest(_message.Message):
     __slots__ = ("image_a", "image_b", "threshold")
@@ -157,25 +167,31 @@ class DetectResponse(_message.Message):
     def __init__(self, faces: _Optional[_Iterable[_Union[DetectedFace, _Mapping]]] = ..., image_width: _Optional[int] = ..., image_height: _Optional[int] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
-    __slots__ = ("collection", "embedding", "top_k", "threshold")
+    __slots__ = ("collection", "embedding", "top_k", "threshold", "target_fpir")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FPIR_FIELD_NUMBER: _ClassVar[int]
     collection: str
     embedding: _containers.RepeatedScalarFieldContainer[float]
     top_k: int
     threshold: float
-    def __init__(self, collection: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ...) -> None: ...
+    target_fpir: float
+    def __init__(self, collection: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., target_fpir: _Optional[float] = ...) -> None: ...
 
 class SearchResponse(_message.Message):
-    __slots__ = ("match", "threshold", "candidates", "model")
+    __slots__ = ("match", "threshold", "candidates", "model", "target_fpir", "threshold_basis")
     MATCH_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FPIR_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_BASIS_FIELD_NUMBER: _ClassVar[int]
     match: bool
     threshold: float
     candidates: _containers.RepeatedCompositeFieldContainer[_registry_pb2.Candidate]
     model: _types_pb2.ModelInfo
-    def __init__(self, match: _Optional[bool] = ..., threshold: _Optional[float] = ..., candidates: _Optional[_Iterable[_Union[_registry_pb2.Candidate, _Mapping]]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ...) -> None: ...
+    target_fpir: float
+    threshold_basis: str
+    def __init__(self, match: _Optional[bool] = ..., threshold: _Optional[float] = ..., candidates: _Optional[_Iterable[_Union[_registry_pb2.Candidate, _Mapping]]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., target_fpir: _Optional[float] = ..., threshold_basis: _Optional[str] = ...) -> None: ...

@@ -47,6 +47,11 @@ class FaceServiceStub:
                 request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.GetCollectionRequest.SerializeToString,
                 response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
                 _registered_method=True)
+        self.UpdateCollection = channel.unary_unary(
+                '/facerec.v1.FaceService/UpdateCollection',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.UpdateCollectionRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
+                _registered_method=True)
         self.ListCollections = channel.unary_unary(
                 '/facerec.v1.FaceService/ListCollections',
                 request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListCollectionsRequest.SerializeToString,
@@ -152,6 +157,13 @@ class FaceServiceServicer:
 
     def GetCollection(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateCollection(self, request, context):
+        """Set or clear the collection's target false-positive identification rate.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -280,6 +292,11 @@ def add_FaceServiceServicer_to_server(servicer, server):
             'GetCollection': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCollection,
                     request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.GetCollectionRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.SerializeToString,
+            ),
+            'UpdateCollection': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCollection,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.UpdateCollectionRequest.FromString,
                     response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.SerializeToString,
             ),
             'ListCollections': grpc.unary_unary_rpc_method_handler(
@@ -428,6 +445,33 @@ class FaceService:
             target,
             '/facerec.v1.FaceService/GetCollection',
             facerec_dot_registry_dot_v1_dot_registry__pb2.GetCollectionRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCollection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.v1.FaceService/UpdateCollection',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.UpdateCollectionRequest.SerializeToString,
             facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
             options,
             channel_credentials,

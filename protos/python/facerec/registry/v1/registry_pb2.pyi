@@ -98,24 +98,38 @@ class ListAuditEventsResponse(_message.Message):
     def __init__(self, events: _Optional[_Iterable[_Union[AuditEvent, _Mapping]]] = ...) -> None: ...
 
 class Collection(_message.Message):
-    __slots__ = ("name", "model", "people_count", "face_count", "created_at")
+    __slots__ = ("name", "model", "people_count", "face_count", "created_at", "target_fpir")
     NAME_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     PEOPLE_COUNT_FIELD_NUMBER: _ClassVar[int]
     FACE_COUNT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FPIR_FIELD_NUMBER: _ClassVar[int]
     name: str
     model: _types_pb2.ModelInfo
     people_count: int
     face_count: int
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., people_count: _Optional[int] = ..., face_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    target_fpir: float
+    def __init__(self, name: _Optional[str] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., people_count: _Optional[int] = ..., face_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., target_fpir: _Optional[float] = ...) -> None: ...
 
 class CreateCollectionRequest(_message.Message):
-    __slots__ = ("name",)
+    __slots__ = ("name", "target_fpir")
     NAME_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FPIR_FIELD_NUMBER: _ClassVar[int]
     name: str
-    def __init__(self, name: _Optional[str] = ...) -> None: ...
+    target_fpir: float
+    def __init__(self, name: _Optional[str] = ..., target_fpir: _Optional[float] = ...) -> None: ...
+
+class UpdateCollectionRequest(_message.Message):
+    __slots__ = ("name", "target_fpir", "clear_target_fpir")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FPIR_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_TARGET_FPIR_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    target_fpir: float
+    clear_target_fpir: bool
+    def __init__(self, name: _Optional[str] = ..., target_fpir: _Optional[float] = ..., clear_target_fpir: _Optional[bool] = ...) -> None: ...
 
 class GetCollectionRequest(_message.Message):
     __slots__ = ("name",)
@@ -284,7 +298,7 @@ class EnrollFaceResponse(_message.Message):
     def __init__(self, face: _Optional[_Union[FaceRecord, _Mapping]] = ...) -> None: ...
 
 class MatchFaceRequest(_message.Message):
-    __slots__ = ("collection", "embedding", "model", "top_k", "threshold", "person_id", "exact")
+    __slots__ = ("collection", "embedding", "model", "top_k", "threshold", "person_id", "exact", "target_fpir")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
@@ -292,6 +306,7 @@ class MatchFaceRequest(_message.Message):
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     EXACT_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FPIR_FIELD_NUMBER: _ClassVar[int]
     collection: str
     embedding: _containers.RepeatedScalarFieldContainer[float]
     model: _types_pb2.ModelInfo
@@ -299,7 +314,8 @@ class MatchFaceRequest(_message.Message):
     threshold: float
     person_id: str
     exact: bool
-    def __init__(self, collection: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., person_id: _Optional[str] = ..., exact: _Optional[bool] = ...) -> None: ...
+    target_fpir: float
+    def __init__(self, collection: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., person_id: _Optional[str] = ..., exact: _Optional[bool] = ..., target_fpir: _Optional[float] = ...) -> None: ...
 
 class Candidate(_message.Message):
     __slots__ = ("face_id", "person_id", "person_name", "similarity")
@@ -314,16 +330,22 @@ class Candidate(_message.Message):
     def __init__(self, face_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., similarity: _Optional[float] = ...) -> None: ...
 
 class MatchFaceResponse(_message.Message):
-    __slots__ = ("candidates", "match", "threshold", "method")
+    __slots__ = ("candidates", "match", "threshold", "method", "threshold_basis", "target_fpir", "gallery_faces")
     CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     MATCH_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     METHOD_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_BASIS_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FPIR_FIELD_NUMBER: _ClassVar[int]
+    GALLERY_FACES_FIELD_NUMBER: _ClassVar[int]
     candidates: _containers.RepeatedCompositeFieldContainer[Candidate]
     match: bool
     threshold: float
     method: str
-    def __init__(self, candidates: _Optional[_Iterable[_Union[Candidate, _Mapping]]] = ..., match: _Optional[bool] = ..., threshold: _Optional[float] = ..., method: _Optional[str] = ...) -> None: ...
+    threshold_basis: str
+    target_fpir: float
+    gallery_faces: int
+    def __init__(self, candidates: _Optional[_Iterable[_Union[Candidate, _Mapping]]] = ..., match: _Optional[bool] = ..., threshold: _Optional[float] = ..., method: _Optional[str] = ..., threshold_basis: _Optional[str] = ..., target_fpir: _Optional[float] = ..., gallery_faces: _Optional[int] = ...) -> None: ...
 
 class Embedding(_message.Message):
     __slots__ = ("values",)
@@ -332,20 +354,22 @@ class Embedding(_message.Message):
     def __init__(self, values: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class MatchFacesRequest(_message.Message):
-    __slots__ = ("collection", "model", "embeddings", "top_k", "threshold", "exact")
+    __slots__ = ("collection", "model", "embeddings", "top_k", "threshold", "exact", "target_fpir")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     EMBEDDINGS_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     EXACT_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FPIR_FIELD_NUMBER: _ClassVar[int]
     collection: str
     model: _types_pb2.ModelInfo
     embeddings: _containers.RepeatedCompositeFieldContainer[Embedding]
     top_k: int
     threshold: float
     exact: bool
-    def __init__(self, collection: _Optional[str] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., embeddings: _Optional[_Iterable[_Union[Embedding, _Mapping]]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., exact: _Optional[bool] = ...) -> None: ...
+    target_fpir: float
+    def __init__(self, collection: _Optional[str] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., embeddings: _Optional[_Iterable[_Union[Embedding, _Mapping]]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., exact: _Optional[bool] = ..., target_fpir: _Optional[float] = ...) -> None: ...
 
 class MatchFacesResponse(_message.Message):
     __slots__ = ("results",)

@@ -46,6 +46,11 @@ class RegistryServiceStub:
                 request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.GetCollectionRequest.SerializeToString,
                 response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
                 _registered_method=True)
+        self.UpdateCollection = channel.unary_unary(
+                '/facerec.registry.v1.RegistryService/UpdateCollection',
+                request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.UpdateCollectionRequest.SerializeToString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
+                _registered_method=True)
         self.ListCollections = channel.unary_unary(
                 '/facerec.registry.v1.RegistryService/ListCollections',
                 request_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListCollectionsRequest.SerializeToString,
@@ -185,6 +190,12 @@ class RegistryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetCollection(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateCollection(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -370,6 +381,11 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.GetCollectionRequest.FromString,
                     response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.SerializeToString,
             ),
+            'UpdateCollection': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCollection,
+                    request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.UpdateCollectionRequest.FromString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.SerializeToString,
+            ),
             'ListCollections': grpc.unary_unary_rpc_method_handler(
                     servicer.ListCollections,
                     request_deserializer=facerec_dot_registry_dot_v1_dot_registry__pb2.ListCollectionsRequest.FromString,
@@ -551,6 +567,33 @@ class RegistryService:
             target,
             '/facerec.registry.v1.RegistryService/GetCollection',
             facerec_dot_registry_dot_v1_dot_registry__pb2.GetCollectionRequest.SerializeToString,
+            facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCollection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/facerec.registry.v1.RegistryService/UpdateCollection',
+            facerec_dot_registry_dot_v1_dot_registry__pb2.UpdateCollectionRequest.SerializeToString,
             facerec_dot_registry_dot_v1_dot_registry__pb2.Collection.FromString,
             options,
             channel_credentials,

@@ -1,0 +1,131 @@
+"""The crowd photos (`data/crowd`, unfiltered LFW) as accuracy work needs them: each photo's
+faces (cached, see face_cache), face choice judged against the person's other photos, and the
+open-set split of NIST FRVT 1:N: people with several photos enrolled from one, probed with the
+others; people with one photo never enrolled, probed as strangers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from facerec_devstack import face_cache
+
+# A face agrees with its person's other photos when its best similarity to a face in them
+# reaches this (well above any impostor score at FMR 1e-4); photos with no face that agrees
+# cannot be judged.
+AGREEMENT = 0.4
+
+
+@dataclass(frozen=True)
+class Photo:
+    path: Path
+    person: str
+    faces: face_cache.PhotoFaces
+
+
+def load(data: Path, model_path: Path, people: int | None = None) -> list[Photo]:
+    """The crowd's photos with their faces; `people`: only the first N of each kind (a quick subset)."""
+    by_person: dict[str, list[Path]] = defaultdict(list)
+    for path in face_cache.photos_under(data / "crowd"):
+        by_person[path.parent.name].append(path)
+    if people is not None:
+        several = [p for p in sorted(by_person) if len(by_person[p]) > 1][:people]
+        single = [p for p in sorted(by_person) if len(by_person[p]) == 1][: people // 2]
+        by_person = {p: by_person[p] for p in several + single}
+    paths = [p for ps in by_person.values() for p in ps]
+    faces = face_cache.faces_of(paths, model_path)
+    return [Photo(p, p.parent.name, faces[p]) for p in paths]
+
+
+def true_face(photo: Photo, others: list[Photo]) -> int | None:
+    """The face of `photo` that agrees with the person's other photos; None if none does."""
+    theirs = [o.faces.embeddings for o in others if len(o.faces)]
+    if not len(photo.faces) or not theirs:
+        return None
+    agreement = (photo.faces.embeddings @ np.concatenate(theirs).T).max(axis=1)
+    best = int(np.argmax(agreement))
+    return best if agreement[best] >= AGREEMENT else None
+
+
+def face_choice(photos: list[Photo]) -> dict[str, Any]:
+    """How often the face taken is the named person (judged by their other photos), for subject
+    choice and for "largest face"; and how often a photo would be refused as ambiguous."""
+    by_person: dict[str, list[Photo]] = defaultdict(list)
+    for photo in photos:
+        by_person[photo.person].append(photo)
+    with_face = ambiguous = judged = subject_right = largest_right = 0
+    wrong: list[str] = []
+    for photo in photos:
+        choice = photo.faces.subject()
+        if choice is None:
+            continue
+        with_face += 1
+        ambiguous += choice.ambiguous
+        truth = true_face(photo, [o for o in by_person[photo.person] if o is not photo])
+        if truth is None:
+            continue
+        judged += 1
+        subject_right += choice.index == truth
+        largest_right += truth == 0
+        if choice.index != truth:
+            wrong.append(f"{photo.person}/{photo.path.name}")
+    return {
+        "photos": len(photos),
+        "photos_with_a_face": with_face,
+        "multiple_faces_rate": round(ambiguous / max(with_face, 1), 4),
+        "judged_photos": judged,
+        "subject_is_named_person": round(subject_right / max(judged, 1), 4),
+        "largest_is_named_person": round(largest_right / max(judged, 1), 4),
+        "wrong_choices": wrong,
+    }
+
+
+@dataclass(frozen=True)
+class OpenSetSplit:
+    enrolled: list[str]  # person of each gallery entry
+    gallery: npt.NDArray[np.float32]  # one face per enrolled person
+    mated: list[tuple[int, npt.NDArray[np.float32]]]  # (gallery index, probe vector)
+    strangers: list[npt.NDArray[np.float32]]
+
+
+def open_set_split(photos: list[Photo]) -> OpenSetSplit:
+    """Each person with several photos enrolled from their first photo with a face; their other
+    photos are mated probes. People with one photo are strangers. Faces: the photo's subject."""
+    by_person: dict[str, list[npt.NDArray[np.float32]]] = defaultdict(list)
+    photo_count: dict[str, int] = defaultdict(int)
+    for photo in photos:
+        photo_count[photo.person] += 1
+        choice = photo.faces.subject()
+        if choice is not None:
+            by_person[photo.person].append(photo.faces.embeddings[choice.index])
+    enrolled: list[str] = []
+    gallery: list[npt.NDArray[np.float32]] = []
+    mated: list[tuple[int, npt.NDArray[np.float32]]] = []
+    strangers: list[npt.NDArray[np.float32]] = []
+    for person in sorted(by_person):
+        vectors = by_person[person]
+        if photo_count[person] == 1:
+            strangers.append(vectors[0])
+            continue
+        mated.extend((len(enrolled), v) for v in vectors[1:])
+        enrolled.append(person)
+        gallery.append(vectors[0])
+    return OpenSetSplit(enrolled, np.stack(gallery), mated, strangers)
+
+
+def fnir_at_fpir(
+    mated_top: list[tuple[bool, float]], stranger_scores: npt.NDArray[np.float64], fpir: float
+) -> tuple[float, float]:
+    """(threshold, FNIR) where `fpir` of strangers reach the threshold, as NIST FRVT 1:N reports:
+    a mated probe counts as found when its top candidate is right and reaches the threshold."""
+    ranked = np.sort(stranger_scores)[::-1]
+    allowed = int(np.floor(fpir * len(ranked)))
+    threshold = float(ranked[allowed]) + 1e-6 if allowed < len(ranked) else -1.0
+    missed = sum(1 for right, score in mated_top if not (right and score >= threshold))
+    return threshold, missed / max(len(mated_top), 1)
