@@ -8,7 +8,7 @@ MODEL  := models/w600k_mbf.onnx
 LOCAL  := protos libs/common libs/devstack gateway detector-service embedder-service registry-service client
 PYPROJECTS := $(addsuffix /pyproject.toml,$(LOCAL))
 
-.PHONY: run test install models models-r100 lint format protos lock bench load search-bench accuracy clean
+.PHONY: run test install models models-r100 lint format protos lock bench load search-bench embedder-bench accuracy clean
 
 run: install models  ## serve the gateway on http://127.0.0.1:8000 with every service behind it
 	$(BIN)/python -m facerec_devstack
@@ -63,6 +63,12 @@ load: install models  ## sustained mixed load (identify/enrol/list): throughput,
 
 search-bench: install models  ## search latency and recall at scale: import N synthetic faces, index vs exact
 	$(BIN)/python bench/search.py $(SEARCH_ARGS)
+
+models/r100-random.onnx: $(STAMP)
+	$(BIN)/python scripts/build_r100_onnx.py --out $@
+
+embedder-bench: install models models/r100-random.onnx  ## embedder faces/s per batch (MBF, R100 with random weights), batching on vs off
+	$(BIN)/python bench/embedder.py --model $(MODEL) --model models/r100-random.onnx $(EMBEDDER_ARGS)
 
 clean:
 	rm -rf $(VENV) .data

@@ -39,11 +39,11 @@ def crops(data_dir: Path) -> dict[str, RgbArray]:
 @pytest.fixture(scope="session")
 async def embedder_stub(model_path: Path) -> AsyncIterator[embedder_pb2_grpc.EmbedderServiceStub]:
     settings = EmbedderSettings(port=0, model_path=model_path, max_faces_per_request=16)
-    server, port, _, executor = await create_server(settings)
+    server, port, _, resources = await create_server(settings)
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         yield embedder_pb2_grpc.EmbedderServiceStub(channel)
     await server.stop(None)
-    executor.shutdown()
+    await resources.close()
 
 
 def stack(crops: dict[str, RgbArray], names: list[str]) -> RgbArray:

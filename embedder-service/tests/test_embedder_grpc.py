@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from facerec.common.v1 import types_pb2
 from facerec.embedder.v1 import embedder_pb2, embedder_pb2_grpc
 from facerec_common import errors, rgb
 from facerec_common.models import MOBILEFACENET
+from facerec_common.packed import unpack
 from facerec_common.rgb import RgbArray
 
 Stub = embedder_pb2_grpc.EmbedderServiceStub
@@ -22,7 +25,7 @@ async def test_embeds_a_batch_in_order(embedder_stub: Stub, crops: dict[str, Rgb
     )
     assert reply.model.name == "w600k_mbf"
     assert reply.model.version == MOBILEFACENET.version
-    vectors = np.array([e.values for e in reply.embeddings])
+    vectors = np.array([unpack(e.vector) for e in reply.embeddings])
     assert vectors.shape == (len(names), 512)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     # Two photos of one person are each other's nearest neighbour: order was kept.
@@ -30,6 +33,21 @@ async def test_embeds_a_batch_in_order(embedder_stub: Stub, crops: dict[str, Rgb
     np.fill_diagonal(similarity, -1)
     for i, name in enumerate(names):
         assert names[int(similarity[i].argmax())].rsplit("_", 1)[0] == name.rsplit("_", 1)[0]
+
+
+async def test_concurrent_calls_batched_together_get_their_own_vectors(
+    embedder_stub: Stub, crops: dict[str, RgbArray]
+) -> None:
+    names = sorted(crops)
+
+    async def one(name: str) -> np.ndarray:  # type: ignore[type-arg]
+        reply = await embedder_stub.Embed(embedder_pb2.EmbedRequest(faces=[rgb.to_proto(crops[name])]), timeout=30)
+        return unpack(reply.embeddings[0].vector)
+
+    alone = [await one(n) for n in names]
+    together = await asyncio.gather(*(one(n) for n in names * 3))
+    for i, vector in enumerate(together):
+        np.testing.assert_allclose(vector, alone[i % len(names)], atol=1e-5)
 
 
 async def test_model_and_provider(embedder_stub: Stub) -> None:

@@ -12,9 +12,9 @@ from facerec_embedder.settings import EmbedderSettings
 
 
 async def serve(settings: EmbedderSettings) -> None:
-    server, _, health_servicer, executor = await create_server(settings)
+    server, _, health_servicer, resources = await create_server(settings)
     await serve_until_signalled(server, health_servicer, settings.shutdown_grace_s)
-    executor.shutdown(wait=False, cancel_futures=True)
+    await resources.close()
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import grpc
 import numpy as np
@@ -12,10 +13,11 @@ from grpc_health.v1 import health
 
 from facerec.common.v1 import types_pb2
 from facerec.embedder.v1 import embedder_pb2, embedder_pb2_grpc
-from facerec_common import rgb
+from facerec_common import packed, rgb
 from facerec_common.errors import InvalidArgument
 from facerec_common.server import Context, new_server, set_serving, translate_errors
 from facerec_embedder.arcface import INPUT_SIZE, ArcFaceModel
+from facerec_embedder.batcher import Batcher, BatchSettings
 from facerec_embedder.settings import EmbedderSettings
 
 log = logging.getLogger(__name__)
@@ -24,10 +26,13 @@ SERVICE_NAME = embedder_pb2.DESCRIPTOR.services_by_name["EmbedderService"].full_
 
 
 class EmbedderServicer(embedder_pb2_grpc.EmbedderServiceServicer):
-    def __init__(self, model: ArcFaceModel, executor: ThreadPoolExecutor, max_faces: int) -> None:
+    def __init__(
+        self, model: ArcFaceModel, executor: ThreadPoolExecutor, max_faces: int, batcher: Batcher | None
+    ) -> None:
         self._model = model
         self._executor = executor
         self._max_faces = max_faces
+        self._batcher = batcher
         identity = model.identity
         self._info = types_pb2.ModelInfo(name=identity.name, version=identity.version, dimension=identity.dimension)
 
@@ -39,10 +44,14 @@ class EmbedderServicer(embedder_pb2_grpc.EmbedderServiceServicer):
         if any(crop.shape != (INPUT_SIZE, INPUT_SIZE, 3) for crop in crops):
             raise InvalidArgument(f"Every face must be an aligned {INPUT_SIZE}x{INPUT_SIZE} RGB crop.")
         batch = np.stack(crops) if crops else np.empty((0, INPUT_SIZE, INPUT_SIZE, 3), dtype=np.uint8)
-        loop = asyncio.get_running_loop()
-        vectors = await loop.run_in_executor(self._executor, self._model.embed, batch)
+        if not len(batch):
+            vectors = np.empty((0, self._info.dimension), np.float32)
+        elif self._batcher is not None:
+            vectors = await self._batcher.embed(batch)
+        else:
+            vectors = await asyncio.get_running_loop().run_in_executor(self._executor, self._model.embed, batch)
         return embedder_pb2.EmbedResponse(
-            embeddings=[embedder_pb2.Embedding(values=v.tolist()) for v in vectors], model=self._info
+            embeddings=[embedder_pb2.Embedding(vector=packed.pack(v)) for v in vectors], model=self._info
         )
 
     @translate_errors
@@ -50,9 +59,22 @@ class EmbedderServicer(embedder_pb2_grpc.EmbedderServiceServicer):
         return embedder_pb2.GetModelResponse(model=self._info, provider=self._model.provider)
 
 
+@dataclass
+class Resources:
+    """What the server holds besides itself, released after it stops."""
+
+    executor: ThreadPoolExecutor
+    batcher: Batcher | None
+
+    async def close(self) -> None:
+        if self.batcher is not None:
+            await self.batcher.close()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
 async def create_server(
     settings: EmbedderSettings,
-) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer, ThreadPoolExecutor]:
+) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer, Resources]:
     """Start serving; health turns SERVING only after the model is loaded and has run once."""
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="embed")
     loop = asyncio.get_running_loop()
@@ -61,11 +83,21 @@ async def create_server(
         lambda: ArcFaceModel(settings.model_path, settings.providers, settings.max_batch, settings.intra_op_threads),
     )
     await loop.run_in_executor(executor, model.warm_up)
+    batcher = None
+    if settings.batching:
+        batch = BatchSettings(
+            max_batch=settings.max_batch,
+            max_wait_ms=settings.batch_wait_ms,
+            max_queued=max(settings.max_queued_faces, settings.max_faces_per_request),
+            concurrency=settings.workers,
+        )
+        batcher = Batcher(model.embed, executor, batch)
+        batcher.start()
     server, port, health_servicer = await new_server(settings)
     embedder_pb2_grpc.add_EmbedderServiceServicer_to_server(
-        EmbedderServicer(model, executor, settings.max_faces_per_request), server
+        EmbedderServicer(model, executor, settings.max_faces_per_request, batcher), server
     )
     await server.start()
     await set_serving(health_servicer, [SERVICE_NAME])
     log.info("embedder serving on %s:%d with %s on %s", settings.host, port, model.identity.name, model.provider)
-    return server, port, health_servicer, executor
+    return server, port, health_servicer, Resources(executor, batcher)

@@ -20,6 +20,11 @@ class EmbedderSettings(GrpcServiceSettings):
     max_batch: int = Field(64, ge=1, le=4096, description="Largest batch run through the model at once.")
     max_faces_per_request: int = Field(256, ge=1, description="Crops accepted in one Embed call.")
     intra_op_threads: int = Field(0, ge=0, description="ONNX Runtime CPU threads; 0 lets it choose.")
+    batching: bool = Field(True, description="Gather concurrent Embed calls into one model run.")
+    batch_wait_ms: float = Field(
+        0.0, ge=0, le=100, description="How long a free model waits for a fuller batch (a few ms on a GPU; 0 on CPU)."
+    )
+    max_queued_faces: int = Field(1024, ge=1, description="Faces waiting beyond this: RESOURCE_EXHAUSTED (503).")
 
     @field_validator("model_path")
     @classmethod

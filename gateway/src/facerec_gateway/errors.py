@@ -60,6 +60,7 @@ HTTP_STATUS: dict[str, int] = {
     e.CollectionExists.code: 409,
     e.ExternalIdTaken.code: 409,
     e.ServiceUnavailable.code: 503,
+    e.Overloaded.code: 503,
     e.ServiceTimeout.code: 503,
 }
 

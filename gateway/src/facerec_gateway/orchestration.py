@@ -30,6 +30,7 @@ from facerec_common.errors import (
     NoFace,
     ReembeddingIncomplete,
 )
+from facerec_common.packed import unpack
 from facerec_common.subject import Choice
 from facerec_gateway import quality_gate
 from facerec_gateway.backends import Backends, call
@@ -126,7 +127,7 @@ class FaceService:
     async def embed(self, faces: Sequence[detector_pb2.Face]) -> tuple[list[list[float]], types_pb2.ModelInfo]:
         request = embedder_pb2.EmbedRequest(faces=[f.aligned for f in faces])
         reply = await call(self._b.embedder.Embed(request, timeout=self._s.embed_timeout_s))
-        return [list(e.values) for e in reply.embeddings], reply.model
+        return [unpack(e.vector).tolist() for e in reply.embeddings], reply.model
 
     async def model(self) -> types_pb2.ModelInfo:
         """The embedder's model, asked at most every MODEL_CACHE_S (searches need it on every call)."""
@@ -475,7 +476,7 @@ class FaceService:
                             f"{reply.model.name}@{reply.model.version} during re-embedding; retry."
                         )
                     staged = [
-                        registry_pb2.StagedEmbedding(face_id=c.face_id, embedding=e.values)
+                        registry_pb2.StagedEmbedding(face_id=c.face_id, embedding=unpack(e.vector).tolist())
                         for c, e in zip(page.crops, reply.embeddings, strict=True)
                     ]
                     await self.registry(

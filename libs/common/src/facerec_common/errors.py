@@ -150,6 +150,12 @@ class RateLimited(FacerecError):
     default_message = "Too many requests for this API key; slow down."
 
 
+class Overloaded(FacerecError):
+    code = "OVERLOADED"
+    grpc_status = grpc.StatusCode.RESOURCE_EXHAUSTED
+    default_message = "The service has more work queued than it takes; try again shortly."
+
+
 class AlreadyExists(FacerecError):
     code = "ALREADY_EXISTS"
     grpc_status = grpc.StatusCode.ALREADY_EXISTS

@@ -10,6 +10,7 @@ pose) plus the embedding of each face: enough to replay face choice and matching
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -118,7 +119,11 @@ def faces_of(
     targets = {p: folder / f"{_key(p)}.npz" for p in paths}
     missing = [(str(p), str(t)) for p, t in targets.items() if not t.exists()]
     if missing:
-        with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(str(model_path),)) as pool:
+        # Spawned, not forked: the caller may hold gRPC channels and threads, which a fork breaks.
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            workers, mp_context=spawn, initializer=_worker_init, initargs=(str(model_path),)
+        ) as pool:
             for done, _ in enumerate(pool.map(_compute, missing, chunksize=8), 1):
                 if progress and (done % 100 == 0 or done == len(missing)):
                     print(f"  detected and embedded {done} / {len(missing)} photos", flush=True)

@@ -14,10 +14,10 @@ class EmbedRequest(_message.Message):
     def __init__(self, faces: _Optional[_Iterable[_Union[_types_pb2.RgbImage, _Mapping]]] = ...) -> None: ...
 
 class Embedding(_message.Message):
-    __slots__ = ("values",)
-    VALUES_FIELD_NUMBER: _ClassVar[int]
-    values: _containers.RepeatedScalarFieldContainer[float]
-    def __init__(self, values: _Optional[_Iterable[float]] = ...) -> None: ...
+    __slots__ = ("vector",)
+    VECTOR_FIELD_NUMBER: _ClassVar[int]
+    vector: bytes
+    def __init__(self, vector: _Optional[bytes] = ...) -> None: ...
 
 class EmbedResponse(_message.Message):
     __slots__ = ("embeddings", "model")
