@@ -21,6 +21,13 @@ class EmbedderSettings(GrpcServiceSettings):
     max_faces_per_request: int = Field(256, ge=1, description="Crops accepted in one Embed call.")
     intra_op_threads: int = Field(0, ge=0, description="ONNX Runtime CPU threads; 0 lets it choose.")
     batching: bool = Field(True, description="Gather concurrent Embed calls into one model run.")
+    batch_faces: int = Field(
+        0,
+        ge=0,
+        le=4096,
+        description="Faces one gathered run takes; 0: 8 on CPU (larger batches only add waiting there), "
+        "max_batch on a GPU.",
+    )
     batch_wait_ms: float = Field(
         0.0, ge=0, le=100, description="How long a free model waits for a fuller batch (a few ms on a GPU; 0 on CPU)."
     )
