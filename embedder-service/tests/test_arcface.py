@@ -59,6 +59,12 @@ def test_swapped_colour_channels_hurt(model: ArcFaceModel, crops: dict[str, RgbA
     assert float(right @ swapped) < 0.95
 
 
+def test_warm_up_runs_every_power_of_two_batch(model: ArcFaceModel) -> None:
+    assert model.warm_up(8) == [1, 2, 4, 8]
+    assert model.warm_up(12) == [1, 2, 4, 8, 12]
+    assert model.warm_up() == [1]
+
+
 def test_empty_batch(model: ArcFaceModel) -> None:
     assert model.embed(np.empty((0, 112, 112, 3), dtype=np.uint8)).shape == (0, 512)
 

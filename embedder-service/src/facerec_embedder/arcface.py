@@ -103,5 +103,11 @@ class ArcFaceModel:
         result: npt.NDArray[np.float32] = self._session.run(None, {self._input: blob})[0]
         return result
 
-    def warm_up(self) -> None:
-        self.embed(np.zeros((1, INPUT_SIZE, INPUT_SIZE, 3), dtype=np.uint8))
+    def warm_up(self, largest_batch: int = 1) -> list[int]:
+        """Run batches of 1, 2, 4 ... `largest_batch` faces once, so early callers do not pay a
+        provider's first-run cost for those shapes (cuDNN and TensorRT pick kernels per shape).
+        Returns the batch sizes run."""
+        shapes = sorted({min(1 << i, largest_batch) for i in range(max(largest_batch, 1).bit_length() + 1)})
+        for batch in shapes:
+            self.embed(np.zeros((batch, INPUT_SIZE, INPUT_SIZE, 3), dtype=np.uint8))
+        return shapes

@@ -86,13 +86,14 @@ async def create_server(
         executor,
         lambda: ArcFaceModel(settings.model_path, settings.providers, settings.max_batch, settings.intra_op_threads),
     )
-    await loop.run_in_executor(executor, model.warm_up)
+    on_cpu = model.provider == "CPUExecutionProvider"
+    gathered = settings.batch_faces or (min(CPU_BATCH_FACES, settings.max_batch) if on_cpu else settings.max_batch)
+    shapes = await loop.run_in_executor(executor, model.warm_up, gathered if settings.batching else 1)
+    log.info("warmed up batch shapes %s", shapes)
     batcher = None
     if settings.batching:
-        on_cpu = model.provider == "CPUExecutionProvider"
         batch = BatchSettings(
-            max_batch=settings.batch_faces
-            or (min(CPU_BATCH_FACES, settings.max_batch) if on_cpu else settings.max_batch),
+            max_batch=gathered,
             max_wait_ms=settings.batch_wait_ms,
             max_queued=max(settings.max_queued_faces, settings.max_faces_per_request),
             concurrency=settings.workers,
