@@ -31,7 +31,6 @@ from facerec_common.errors import (
     ReembeddingIncomplete,
 )
 from facerec_common.packed import unpack
-from facerec_common.subject import Choice
 from facerec_gateway import quality_gate
 from facerec_gateway.backends import Backends, call
 from facerec_gateway.face_choice import choose_subject
@@ -139,13 +138,13 @@ class FaceService:
             self._model = (now, reply.model)
         return self._model[1]
 
-    async def _subject(self, image: bytes, thumbnails: bool = False) -> tuple[detector_pb2.Face, Choice]:
+    async def _subject(self, image: bytes, thumbnails: bool = False) -> detector_pb2.Face:
         """The photo's most likely subject (never refused: for callers that take one face)."""
         detection = await self.detect(image, thumbnails=thumbnails)
         if not detection.faces:
             raise NoFace()
-        choice = choose_subject(detection)
-        return detection.faces[choice.index], choice
+        subject: detector_pb2.Face = detection.faces[choose_subject(detection).index]
+        return subject
 
     async def _chosen_face(
         self, image: bytes, face_index: int | None, select_largest: bool, person: registry_pb2.Person | None = None
@@ -210,8 +209,8 @@ class FaceService:
     # -- the seed API (collection "default", people by name)
 
     async def enroll(self, collection: str, name: str, image: bytes) -> registry_pb2.FaceRecord:
-        """Store the largest face of the photo under this person's name."""
-        face, _ = await self._subject(image, thumbnails=True)
+        """Store the photo's subject under this person's name."""
+        face = await self._subject(image, thumbnails=True)
         quality_gate.check(face, self._s.enrol_quality)
         [embedding], model = await self.embed([face])
         reply = await self.registry(
@@ -221,8 +220,8 @@ class FaceService:
         return stored
 
     async def recognise(self, collection: str, image: bytes) -> Recognition:
-        """Best match for the largest face of the photo; an absent collection matches nobody."""
-        face, _ = await self._subject(image)
+        """Best match for the photo's subject; an absent collection matches nobody."""
+        face = await self._subject(image)
         [embedding], model = await self.embed([face])
         request = registry_pb2.MatchFaceRequest(collection=collection, embedding=embedding, model=model, top_k=1)
         try:
@@ -328,7 +327,7 @@ class FaceService:
         return [IdentifiedFace(f, r) for f, r in zip(detection.faces, reply.results, strict=True)], model
 
     async def verify(self, image_a: bytes, image_b: bytes, threshold: float | None) -> Verification:
-        (face_a, _), (face_b, _) = await asyncio.gather(self._subject(image_a), self._subject(image_b))
+        face_a, face_b = await asyncio.gather(self._subject(image_a), self._subject(image_b))
         (a, b), model = await self.embed([face_a, face_b])
         reply = await self.registry(
             self._b.registry.CompareEmbeddings,
@@ -342,7 +341,7 @@ class FaceService:
         await self.registry(
             self._b.registry.GetPerson, registry_pb2.GetPersonRequest(collection=collection, person_id=person_id)
         )
-        face, _ = await self._subject(image)
+        face = await self._subject(image)
         [embedding], model = await self.embed([face])
         reply = await self.registry(
             self._b.registry.MatchFace,

@@ -33,7 +33,7 @@ async def register(
     settings: SettingsDep,
     _: SeedWriter,
 ) -> Message:
-    """Enrol the largest face of the photo under `name`."""
+    """Enrol the photo's subject (not a larger bystander) under `name`."""
     image = await read_image(file, settings.max_upload_bytes)
     await faces.enroll(settings.default_collection, name.strip(), image)
     return Message(message="Face registered successfully")
@@ -46,7 +46,7 @@ async def recognition(
     settings: SettingsDep,
     _: SeedReader,
 ) -> RecognitionResult:
-    """Compare the largest face of the photo with every enrolled face."""
+    """Compare the photo's subject with every enrolled face."""
     image = await read_image(file, settings.max_upload_bytes)
     result = await faces.recognise(settings.default_collection, image)
     return RecognitionResult(

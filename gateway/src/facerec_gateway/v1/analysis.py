@@ -64,7 +64,7 @@ async def identify(
 async def verify(
     image_a: Photo, image_b: Photo, faces: FacesDep, settings: SettingsDep, _: Reader, threshold: Threshold = None
 ) -> s.Verification:
-    """1:1: are the largest faces of two photos the same person?"""
+    """1:1: are the subjects of two photos the same person (see docs/face-choice.md)?"""
     a = await read_image(image_a, settings.max_upload_bytes)
     b = await read_image(image_b, settings.max_upload_bytes)
     done = await faces.verify(a, b, threshold)

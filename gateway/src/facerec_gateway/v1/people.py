@@ -127,7 +127,7 @@ async def verify_person(
     _: Reader,
     threshold: Annotated[float | None, Form(ge=-1.0, le=1.0)] = None,
 ) -> s.PersonVerification:
-    """1:1 check: is the largest face of the photo this person?"""
+    """1:1 check: is the photo's subject this person?"""
     image = await read_image(file, settings.max_upload_bytes)
     done = await faces.verify_person(collection, person_id, image, threshold)
     best = done.result.candidates[0] if done.result.candidates else None

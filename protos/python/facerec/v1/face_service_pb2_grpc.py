@@ -256,14 +256,14 @@ class FaceServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Verify(self, request, context):
-        """Are the largest faces of two photos the same person?
+        """Are the subjects of two photos (docs/face-choice.md) the same person?
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def VerifyPerson(self, request, context):
-        """Is the largest face of the photo this person?
+        """Is the photo's subject this person?
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
