@@ -108,3 +108,16 @@ async def test_a_model_failure_reaches_every_caller_of_the_batch(executor: Threa
     results = await asyncio.gather(batcher.embed(crops(1)), batcher.embed(crops(2)), return_exceptions=True)
     await batcher.close()
     assert all(isinstance(r, RuntimeError) for r in results)
+
+
+async def test_closing_mid_run_releases_its_callers(executor: ThreadPoolExecutor) -> None:
+    model = SlowModel()
+    model.release.clear()
+    batcher = Batcher(model, executor, BatchSettings())
+    batcher.start()
+    running = asyncio.create_task(batcher.embed(crops(1)))
+    await asyncio.sleep(0.05)
+    await batcher.close()
+    model.release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(running, 1)

@@ -80,6 +80,7 @@ class Batcher:
         for call in self._queue:
             call.done.cancel()
         self._queue.clear()
+        self.stats.queued_faces = 0
 
     async def embed(self, crops: Crops) -> Vectors:
         """The embeddings of `crops`, from the next model run that has room for them."""
@@ -114,6 +115,10 @@ class Batcher:
                     if not call.done.done():
                         call.done.set_exception(exc)
                 continue
+            except BaseException:  # closing mid-run: its callers must not wait forever
+                for call in calls:
+                    call.done.cancel()
+                raise
             self.stats.batches += 1
             self.stats.faces += len(batch)
             self.stats.last_batch_faces = len(batch)

@@ -41,6 +41,8 @@ PARSE_BLOCK_BYTES = 4 << 20
 # Below this many faces a single-face search runs on the event loop (~2 ms on 2 cores);
 # larger ones go to a thread so the loop keeps serving other calls meanwhile.
 INLINE_SEARCH_FACES = 200_000
+# ... and so does an exact scan of this many (a full scan of 200k would block it for ~40 ms).
+INLINE_EXACT_FACES = 20_000
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,9 @@ class SearchIndexes:
         seq = index.applied_seq
         faces = index.snapshot.size
         vectors = np.asarray(queries, dtype=np.float32).reshape(len(queries), -1)
-        if len(vectors) == 1 and faces < INLINE_SEARCH_FACES:
+        snapshot = index.snapshot
+        quick = faces < INLINE_EXACT_FACES or (snapshot.ann is not None and not exact and faces < INLINE_SEARCH_FACES)
+        if len(vectors) == 1 and quick:
             # A couple of milliseconds: cheaper here than the hand-off to a thread and back.
             return collection_id, seq, faces, index.search_many(vectors, top_k, exact)
         return collection_id, seq, faces, await asyncio.to_thread(index.search_many, vectors, top_k, exact)

@@ -24,7 +24,7 @@ class ThresholdPolicy:
         self._override = override
         self._fallback = fallback
         self._default_target_fpir = default_target_fpir
-        self._warned: set[str] = set()
+        self._warned: set[tuple[str, str]] = set()
 
     def for_model(self, version: str) -> float:
         """The 1:1 threshold (verification, a search within one person)."""
@@ -64,6 +64,6 @@ class ThresholdPolicy:
         return Threshold(value, "open_set", target)
 
     def _warn(self, version: str, message: str) -> None:
-        if version not in self._warned:
-            self._warned.add(version)
+        if (version, message) not in self._warned:
+            self._warned.add((version, message))
             log.warning("model %s %s", version, message)

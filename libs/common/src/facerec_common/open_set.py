@@ -84,7 +84,8 @@ def calibration(model_name: str) -> dict[str, object] | None:
 def tail_of(record: dict[str, object]) -> ImpostorTail:
     tail = record["impostor_tail"]
     assert isinstance(tail, dict)
-    return ImpostorTail(
-        points=tuple((float(f), float(s)) for f, s in tail["points"]),
-        decades_per_unit=float(tail["decades_per_unit"]),
-    )
+    points = tuple((float(f), float(s)) for f, s in tail["points"])
+    decades_per_unit = float(tail["decades_per_unit"])
+    if not points or decades_per_unit <= 0:
+        raise ValueError("a calibration record needs tail points and a falling tail (decades_per_unit > 0)")
+    return ImpostorTail(points=points, decades_per_unit=decades_per_unit)
