@@ -96,6 +96,8 @@ class FaceChoice:
 
     index: int
     reason: str
+    # Its embedding and model, when choosing already computed them (no second embed).
+    embedded: tuple[list[float], types_pb2.ModelInfo] | None = None
 
 
 class FaceService:
@@ -204,7 +206,8 @@ class FaceService:
         )
         if best is None:
             return None
-        return FaceChoice(best[1], f"matches the person's enrolled faces (similarity {best[0]:.2f})")
+        reason = f"matches the person's enrolled faces (similarity {best[0]:.2f})"
+        return FaceChoice(best[1], reason, (vectors[candidates.index(best[1])], model))
 
     # -- the seed API (collection "default", people by name)
 
@@ -277,7 +280,10 @@ class FaceService:
         person_id = found.person_id  # canonical form, for the comparisons below
         face, count, choice = await self._chosen_face(image, face_index, select_largest, found)
         quality_gate.check(face, self._s.enrol_quality)
-        [embedding], model = await self.embed([face])
+        if choice.embedded is not None:
+            embedding, model = choice.embedded
+        else:
+            [embedding], model = await self.embed([face])
         nearest = await self.registry(
             self._b.registry.MatchFace,
             registry_pb2.MatchFaceRequest(collection=collection, embedding=embedding, model=model, top_k=2),
