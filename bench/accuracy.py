@@ -40,6 +40,7 @@ import httpx
 import numpy as np
 import numpy.typing as npt
 
+from facerec_common import open_set
 from facerec_devstack import crowd, photos, synthetic
 from facerec_devstack.stack import gateway_url
 
@@ -288,6 +289,19 @@ async def measure_crowd(
     for fpir in (0.003, 0.01):
         threshold, fnir = crowd.fnir_at_fpir(mated_top, stranger_scores, fpir)
         at_fpir[f"{fpir:g}"] = {"threshold": round(threshold, 4), "fnir": round(fnir, 4)}
+    # The service's threshold at other targets (same formula as the registry's, this gallery's size).
+    record = open_set.calibration(model["name"])
+    at_target = {}
+    if record is not None:
+        tail, floor = open_set.tail_of(record), float(str(record["threshold"]))
+        for target in (0.001, open_set.DEFAULT_TARGET_FPIR, 0.01):
+            threshold = open_set.identification_threshold(tail, len(split.gallery), target, floor)
+            missed = sum(1 for right, score in mated_top if not (right and score >= threshold))
+            at_target[f"{target:g}"] = {
+                "threshold": round(threshold, 4),
+                "fpir": round(float(np.mean(stranger_scores >= threshold)), 4),
+                "fnir": round(missed / len(mated_top), 4),
+            }
     found_at_default = sum(1 for (right, _), r in zip(mated_top, mated, strict=True) if right and r["match"])
     return {
         "face_choice": choice,
@@ -297,6 +311,7 @@ async def measure_crowd(
             "strangers": len(split.strangers),
             "rank1": round(sum(right for right, _ in mated_top) / len(mated_top), 4),
             "fnir_at_fpir": at_fpir,
+            "at_target_fpir": at_target,
             "default": {
                 "threshold": round(float(strangers[0]["threshold"]), 4),
                 "target_fpir": strangers[0]["target_fpir"],
@@ -406,6 +421,8 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"  rank-1{'':43}{o['rank1']:>10}")
     for fpir, row in o["fnir_at_fpir"].items():
         print(f"  FNIR at FPIR {fpir:<6} (threshold {row['threshold']:.3f}){'':11}{row['fnir']:>10}")
+    for target, row in o.get("at_target_fpir", {}).items():
+        print(f"  target FPIR {target:<6} (threshold {row['threshold']:.3f}): FPIR {row['fpir']:<7} FNIR {row['fnir']}")
     d = o["default"]
     print(f"  default threshold {d['threshold']:.3f} ({d['threshold_basis']}, target FPIR {d['target_fpir']})")
     print(f"  FPIR at default{'':34}{d['fpir']:>10}")

@@ -294,7 +294,7 @@ async def test_open_set_threshold_follows_the_gallery_and_the_target(registry_st
     assert one_to_one + 0.01 < grown.threshold < strict.threshold
     assert strict.target_fpir == pytest.approx(1e-5)
 
-    # The collection's own target: set, then cleared back to the registry's default (0.001).
+    # The collection's own target: set, then cleared back to the registry's default (0.003).
     updated = await registry_stub.UpdateCollection(
         registry_pb2.UpdateCollectionRequest(name=collection, target_fpir=1e-5), timeout=10
     )
@@ -304,7 +304,7 @@ async def test_open_set_threshold_follows_the_gallery_and_the_target(registry_st
         registry_pb2.UpdateCollectionRequest(name=collection, clear_target_fpir=True), timeout=10
     )
     assert not cleared.HasField("target_fpir")
-    assert (await search()).target_fpir == pytest.approx(0.001)
+    assert (await search()).target_fpir == pytest.approx(0.003)
 
     # A caller's threshold wins; a search within one person is 1:1.
     assert (await search(threshold=0.5)).threshold_basis == "request"

@@ -30,7 +30,7 @@ def collection_name(name: str) -> str:
 def target_fpir(value: float) -> float:
     # Above 0.5 "unknown" would mean little; below 1e-9 no threshold can be told apart from 1.
     if not 1e-9 <= value <= 0.5:
-        raise InvalidArgument("target_fpir is a share of strangers between 1e-9 and 0.5, e.g. 0.001.")
+        raise InvalidArgument("target_fpir is a share of strangers between 1e-9 and 0.5, e.g. 0.003.")
     return value
 
 

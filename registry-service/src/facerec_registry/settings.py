@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from facerec_common import open_set
 from facerec_common.settings import GrpcServiceSettings
 
 
@@ -20,7 +21,7 @@ class RegistrySettings(GrpcServiceSettings):
         0.4, ge=-1.0, le=1.0, description="Threshold for models that have no calibration."
     )
     target_fpir: float = Field(
-        0.001,
+        open_set.DEFAULT_TARGET_FPIR,
         ge=1e-9,
         le=0.5,
         description="Default share of strangers an identify may match to someone (collections may set their own).",

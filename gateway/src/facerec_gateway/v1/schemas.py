@@ -98,7 +98,7 @@ TargetFpir = Annotated[
     Field(
         ge=1e-9,
         le=0.5,
-        description="Share of strangers (people not enrolled) an identify may match to someone, e.g. 0.001. "
+        description="Share of strangers (people not enrolled) an identify may match to someone, e.g. 0.003. "
         "The 1:N threshold is derived from it and the collection's size.",
     ),
 ]
@@ -106,7 +106,7 @@ TargetFpir = Annotated[
 
 class CollectionCreate(BaseModel):
     name: CollectionName
-    target_fpir: TargetFpir | None = Field(None, description="Unset: the service's default (0.001).")
+    target_fpir: TargetFpir | None = Field(None, description="Unset: the service's default (0.003).")
 
 
 class CollectionUpdate(BaseModel):
