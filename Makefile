@@ -8,7 +8,7 @@ MODEL  := models/w600k_mbf.onnx
 LOCAL  := protos libs/common libs/devstack gateway detector-service embedder-service registry-service client
 PYPROJECTS := $(addsuffix /pyproject.toml,$(LOCAL))
 
-.PHONY: run test install models models-r100 lint format protos lock bench load search-bench embedder-bench accuracy clean
+.PHONY: run test install models models-r100 lint format protos lock bench load search-bench embedder-bench detector-bench accuracy clean
 
 run: install models  ## serve the gateway on http://127.0.0.1:8000 with every service behind it
 	$(BIN)/python -m facerec_devstack
@@ -51,6 +51,7 @@ protos: install  ## regenerate the committed stubs after editing protos/
 lock: install  ## re-pin third-party packages
 	$(UV) pip compile --quiet --python-version 3.11 requirements/runtime.in -o requirements/runtime.txt
 	$(UV) pip compile --quiet --python-version 3.11 requirements/dev.in -o requirements/dev.txt
+	$(UV) pip compile --quiet --python-version 3.11 requirements/gpu.in -o requirements/gpu.txt
 
 accuracy: install models  ## recognition accuracy report through the running services (bench/accuracy.py)
 	$(BIN)/python bench/accuracy.py
@@ -69,6 +70,9 @@ models/r100-random.onnx: $(STAMP)
 
 embedder-bench: install models models/r100-random.onnx  ## embedder faces/s per batch (MBF, R100 with random weights), batching on vs off
 	$(BIN)/python bench/embedder.py --model $(MODEL) --model models/r100-random.onnx $(EMBEDDER_ARGS)
+
+detector-bench: install  ## detector photos/s: our MTCNN on ONNX Runtime vs the mtcnn package on TensorFlow
+	$(BIN)/python bench/detector.py $(DETECTOR_ARGS)
 
 clean:
 	rm -rf $(VENV) .data

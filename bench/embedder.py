@@ -58,11 +58,11 @@ def aligned_crops(count: int) -> npt.NDArray[np.uint8]:
 
 
 def in_process(
-    model_path: Path, providers: list[str], batches: list[int], crops: npt.NDArray[np.uint8]
+    model_path: Path, providers: list[str], batches: list[int], crops: npt.NDArray[np.uint8], fp16: bool
 ) -> list[dict[str, Any]]:
-    from facerec_embedder.arcface import ArcFaceModel
+    from facerec_embedder.arcface import ArcFaceModel, Runtime
 
-    model = ArcFaceModel(model_path, providers, max_batch=max(batches))
+    model = ArcFaceModel(model_path, providers, max_batch=max(batches), runtime=Runtime(fp16=fp16))
     rows = []
     for batch in batches:
         data = crops[:batch]
@@ -76,6 +76,7 @@ def in_process(
             {
                 "model": model_path.stem,
                 "provider": model.provider,
+                "precision": model.precision,
                 "batch": batch,
                 "ms_per_run": round(seconds * 1000, 2),
                 "faces_per_s": round(batch / seconds, 1),
@@ -174,6 +175,7 @@ def main() -> None:
     parser.add_argument("--clients", default="1,16")
     parser.add_argument("--calls", type=int, default=400)
     parser.add_argument("--peak-tflops", type=float, help="the device's dense fp16 peak, for the FLOP-ceiling share")
+    parser.add_argument("--fp32", action="store_true", help="no half precision on a GPU (fp16 is the default there)")
     parser.add_argument("--no-served", action="store_true")
     args = parser.parse_args()
     models = args.model or [ROOT / "models" / "w600k_mbf.onnx"]
@@ -181,15 +183,17 @@ def main() -> None:
     crops = aligned_crops(max(batches))
 
     report: dict[str, Any] = {"in_process": []}
-    print("| model | provider | batch | ms per run | faces/s | share of FLOP ceiling |\n|---|---|---|---|---|---|")
+    print("| model | provider | precision | batch | ms per run | faces/s | share of FLOP ceiling |")
+    print("|---|---|---|---|---|---|---|")
     for model_path in models:
-        for row in in_process(model_path, args.providers.split(","), batches, crops):
+        for row in in_process(model_path, args.providers.split(","), batches, crops, not args.fp32):
             gflops = GFLOPS_PER_FACE.get(row["model"])
             if args.peak_tflops and gflops:
                 row["flop_ceiling_share"] = round(row["faces_per_s"] * gflops / (args.peak_tflops * 1000), 3)
             report["in_process"].append(row)
             share = row.get("flop_ceiling_share", "")
-            cells = [row["model"], row["provider"], row["batch"], row["ms_per_run"], row["faces_per_s"], share]
+            cells = [row["model"], row["provider"], row["precision"], row["batch"]]
+            cells += [row["ms_per_run"], row["faces_per_s"], share]
             print("| " + " | ".join(map(str, cells)) + " |")
 
     if not args.no_served:

@@ -44,7 +44,7 @@ fi
 python=python3
 [ -x .venv/bin/python ] && python=.venv/bin/python
 if "$python" -c 'import yaml' 2>/dev/null; then
-    if "$python" - deploy/k8s/*.yaml <<'EOF'
+    if "$python" - $(find deploy/k8s -name '*.yaml' | sort) <<'EOF'
 import sys
 import yaml
 
@@ -57,19 +57,21 @@ for path in sys.argv[1:]:
     print(f"      {path}: {len(docs)} document(s)")
 EOF
     then
-        pass "YAML parse of deploy/k8s/*.yaml"
+        pass "YAML parse of deploy/k8s/**/*.yaml"
     else
-        bad "YAML parse of deploy/k8s/*.yaml"
+        bad "YAML parse of deploy/k8s/**/*.yaml"
     fi
 else
     bad "YAML parse: no Python with PyYAML (make install, or pip install pyyaml)"
 fi
 if command -v kubectl >/dev/null 2>&1; then
-    if kubectl kustomize deploy/k8s >/dev/null; then
-        pass "kubectl kustomize deploy/k8s"
-    else
-        bad "kubectl kustomize deploy/k8s"
-    fi
+    for dir in deploy/k8s deploy/k8s/gpu; do
+        if kubectl kustomize "$dir" >/dev/null; then
+            pass "kubectl kustomize $dir"
+        else
+            bad "kubectl kustomize $dir"
+        fi
+    done
 else
     skip "kubectl kustomize: kubectl is not installed"
 fi

@@ -14,7 +14,7 @@ from facerec_detector.settings import DetectorSettings
 
 @pytest.fixture(scope="session")
 def mtcnn() -> MtcnnDetector:
-    """One set of MTCNN networks for the session (TensorFlow loads once)."""
+    """One set of MTCNN networks (ONNX Runtime, the default) for the session."""
     return MtcnnDetector(detect_max_side=1280)
 
 

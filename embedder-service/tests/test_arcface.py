@@ -10,7 +10,7 @@ import pytest
 
 from facerec_common.models import MOBILEFACENET
 from facerec_common.rgb import RgbArray
-from facerec_embedder.arcface import ArcFaceModel
+from facerec_embedder.arcface import ArcFaceModel, Runtime, provider_options, to_fp16
 
 
 def test_identity_of_the_default_model(model: ArcFaceModel) -> None:
@@ -83,3 +83,29 @@ def test_rejects_a_non_arcface_model(tmp_path: Path) -> None:
     onnx.save(helper.make_model(graph), str(path))
     with pytest.raises(ValueError, match="112"):
         ArcFaceModel(path, ["CPUExecutionProvider"], max_batch=4)
+
+
+def test_fp32_on_cpu_even_when_fp16_is_asked(model: ArcFaceModel) -> None:
+    # fp16 is the default, but the CPU provider has no fast half precision: it must not be used there.
+    assert model.precision == "fp32"
+
+
+def test_fp16_copy_keeps_float32_at_its_edges(model_path: Path) -> None:
+    # What the CUDA provider runs: weights in half precision, callers still send and get float32.
+    import onnx
+
+    half = to_fp16(onnx.load(str(model_path)))
+    edges = [*half.graph.input, *half.graph.output]
+    assert {v.type.tensor_type.elem_type for v in edges} == {onnx.TensorProto.FLOAT}
+    weights = {t.data_type for t in half.graph.initializer if len(t.dims) == 4}
+    assert weights == {onnx.TensorProto.FLOAT16}
+
+
+def test_tensorrt_options_cover_every_batch_the_batcher_sends(tmp_path: Path) -> None:
+    runtime = Runtime(fp16=True, trt_cache_dir=tmp_path)
+    options = provider_options("TensorrtExecutionProvider", runtime, "data", max_batch=64)
+    assert options["trt_fp16_enable"] == "True"
+    assert options["trt_engine_cache_path"] == str(tmp_path)
+    assert options["trt_profile_min_shapes"] == "data:1x3x112x112"
+    assert options["trt_profile_max_shapes"] == "data:64x3x112x112"
+    assert provider_options("CPUExecutionProvider", runtime, "data", 64) == {}

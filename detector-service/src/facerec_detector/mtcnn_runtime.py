@@ -1,4 +1,5 @@
-"""MTCNN face detection with our fix for its image pyramid, in source-image coordinates."""
+"""MTCNN face detection on ONNX Runtime or TensorFlow, with our fix for its image pyramid, in
+source-image coordinates."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ log = logging.getLogger(__name__)
 
 # MTCNN's proposal net looks at 12x12 windows: no pyramid level may be smaller.
 PNET_WINDOW = 12
+# Each pyramid level is this much smaller than the one before (mtcnn's default).
+SCALE_FACTOR = 0.709
 
 
 @dataclass(frozen=True)
@@ -58,19 +61,41 @@ def _install_pyramid_fix() -> None:
 
 
 class MtcnnDetector:
-    """Holds the three MTCNN networks; one instance per process."""
+    """Holds the three MTCNN networks on the chosen runtime; one instance per process.
 
-    def __init__(self, detect_max_side: int) -> None:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        from mtcnn import MTCNN
+    "onnx" (the default) runs the `mtcnn` wheel's weights on ONNX Runtime (mtcnn_onnx.py);
+    "tensorflow" runs the `mtcnn` package itself. Both find the same faces.
+    """
 
-        _install_pyramid_fix()
-        self._mtcnn = MTCNN(device="CPU:0")
+    def __init__(self, detect_max_side: int, runtime: str = "onnx", threads: int = 1) -> None:
         self._detect_max_side = detect_max_side
+        self.runtime = runtime
+        if runtime == "onnx":
+            from facerec_detector.mtcnn_onnx import OnnxMtcnn
+
+            self._onnx = OnnxMtcnn(threads)
+        elif runtime == "tensorflow":
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            from mtcnn import MTCNN
+
+            _install_pyramid_fix()
+            self._mtcnn = MTCNN(device="CPU:0")
+        else:
+            raise ValueError(f"unknown MTCNN runtime {runtime!r}: onnx or tensorflow")
 
     def warm_up(self) -> None:
-        """Trace the TensorFlow graphs now, so the first request does not pay ~1 s."""
+        """Trace the graphs now, so the first request does not pay for it (~1 s on TensorFlow)."""
         self.detect(np.full((160, 160, 3), 127, dtype=np.uint8), min_face_size=20.0, min_score=0.0)
+
+    def _rows(self, image: RgbArray, min_face_size: float) -> npt.NDArray[np.float64]:
+        """Rows of x, y, width, height, score, 5 landmark x, 5 landmark y."""
+        if self.runtime == "onnx":
+            height, width = image.shape[:2]
+            rows = self._onnx.detect(image, scale_pyramid(width, height, min_face_size, SCALE_FACTOR))
+            rows[:, 2:4] -= rows[:, 0:2]
+            return rows
+        found = self._mtcnn.detect_faces(image, output_type="numpy", box_format="xywh", min_face_size=min_face_size)
+        return np.asarray(found, dtype=np.float64).reshape(-1, 16)[:, 1:]
 
     def detect(self, image: RgbArray, min_face_size: float, min_score: float) -> list[RawFace]:
         height, width = image.shape[:2]
@@ -82,11 +107,10 @@ class MtcnnDetector:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)  # type: ignore[assignment]
         size_in_small = max(float(PNET_WINDOW), min_face_size * scale)
-        rows = self._mtcnn.detect_faces(small, output_type="numpy", box_format="xywh", min_face_size=size_in_small)
         faces = []
-        for row in np.asarray(rows, dtype=np.float64).reshape(-1, 16):
-            x, y, w, h, score = row[1:6] / np.array([scale, scale, scale, scale, 1.0])
-            landmarks = np.stack([row[6:11], row[11:16]], axis=1) / scale
+        for row in self._rows(small, size_in_small):
+            x, y, w, h, score = row[0:5] / np.array([scale, scale, scale, scale, 1.0])
+            landmarks = np.stack([row[5:10], row[10:15]], axis=1) / scale
             if score >= min_score and min(w, h) >= min_face_size:
                 faces.append(RawFace(x, y, w, h, float(score), landmarks))
         faces.sort(key=lambda face: face.area, reverse=True)

@@ -39,7 +39,7 @@ class Detection:
 class FacePipeline:
     def __init__(self, settings: DetectorSettings, detector: MtcnnDetector | None = None) -> None:
         self._settings = settings
-        self._detector = detector or MtcnnDetector(settings.detect_max_side)
+        self._detector = detector or MtcnnDetector(settings.detect_max_side, settings.runtime, settings.threads)
 
     def warm_up(self) -> None:
         self._detector.warm_up()

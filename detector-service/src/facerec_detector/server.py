@@ -61,7 +61,7 @@ async def create_server(
     settings: DetectorSettings, pipeline: FacePipeline | None = None
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer, ThreadPoolExecutor]:
     """Start serving; health turns SERVING only after the model is loaded and warmed up."""
-    executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="detect")
+    executor = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="detect")
     server, port, health_servicer = await new_server(settings)
     loop = asyncio.get_running_loop()
     if pipeline is None:
@@ -70,5 +70,11 @@ async def create_server(
     await server.start()
     await loop.run_in_executor(executor, pipeline.warm_up)
     await set_serving(health_servicer, [SERVICE_NAME])
-    log.info("detector serving on %s:%d", settings.host, port)
+    log.info(
+        "detector serving on %s:%d (MTCNN on %s, %d concurrent detections)",
+        settings.host,
+        port,
+        settings.runtime,
+        settings.concurrency,
+    )
     return server, port, health_servicer, executor

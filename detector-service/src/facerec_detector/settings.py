@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -10,7 +13,13 @@ class DetectorSettings(GrpcServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FACEREC_DETECTOR_")
 
     port: int = 50051
-    workers: int = Field(1, ge=1, le=64, description="Concurrent detections; MTCNN is CPU-bound.")
+    runtime: Literal["onnx", "tensorflow"] = Field(
+        "onnx", description="Runs MTCNN's networks: ONNX Runtime (fast, light) or the mtcnn package on TensorFlow."
+    )
+    workers: int = Field(
+        0, ge=0, le=64, description="Concurrent detections; 0: one per CPU core (onnx), 1 (tensorflow threads itself)."
+    )
+    threads: int = Field(1, ge=1, le=64, description="ONNX Runtime threads within one detection.")
     min_face_size: float = Field(20.0, ge=12.0, description="Smallest face side reported, source pixels.")
     min_score: float = Field(
         0.8, ge=0.0, le=1.0, description="Smallest MTCNN confidence reported; enrolment asks for more."
@@ -21,3 +30,9 @@ class DetectorSettings(GrpcServiceSettings):
         1280, ge=64, description="Images are downscaled to this longest side for detection; crops use full resolution."
     )
     thumbnail_side: int = Field(160, ge=32, le=1024, description="Longest side of display thumbnails.")
+
+    @property
+    def concurrency(self) -> int:
+        if self.workers:
+            return self.workers
+        return 1 if self.runtime == "tensorflow" else max(1, len(os.sched_getaffinity(0)))

@@ -54,8 +54,47 @@ def _dynamic_batch(model: onnx.ModelProto) -> None:
             dims[0].dim_param = "batch"
 
 
+GPU_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider")
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """How the model runs beyond the provider list: precision, and where TensorRT keeps engines."""
+
+    fp16: bool = True  # where the provider allows it: TensorRT engines, a converted copy on CUDA
+    intra_op_threads: int = 0
+    trt_cache_dir: Path = Path(".cache/tensorrt")
+
+
+def provider_options(provider: str, runtime: Runtime, input_name: str, max_batch: int) -> dict[str, str]:
+    if provider == "TensorrtExecutionProvider":
+        shape = f"{input_name}:{{}}x3x{INPUT_SIZE}x{INPUT_SIZE}"
+        return {
+            "trt_fp16_enable": str(runtime.fp16),
+            # Building an engine takes minutes; keep it for the next start.
+            "trt_engine_cache_enable": "True",
+            "trt_engine_cache_path": str(runtime.trt_cache_dir),
+            # One engine for every batch size the batcher may send.
+            "trt_profile_min_shapes": shape.format(1),
+            "trt_profile_opt_shapes": shape.format(max_batch),
+            "trt_profile_max_shapes": shape.format(max_batch),
+        }
+    if provider == "CUDAExecutionProvider":
+        return {"cudnn_conv_algo_search": "EXHAUSTIVE", "do_copy_in_default_stream": "True"}
+    return {}
+
+
+def to_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Weights and activations in half precision; input and output stay float32 for callers."""
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    converted: onnx.ModelProto = convert_float_to_float16(model, keep_io_types=True)
+    return converted
+
+
 class ArcFaceModel:
-    def __init__(self, path: Path, providers: list[str], max_batch: int, intra_op_threads: int = 0) -> None:
+    def __init__(self, path: Path, providers: list[str], max_batch: int, runtime: Runtime | int | None = None) -> None:
+        runtime = runtime if isinstance(runtime, Runtime) else Runtime(intra_op_threads=runtime or 0)
         sha256 = file_sha256(path)
         version = sha256[:12]
         known = known_by_version(version)
@@ -65,12 +104,23 @@ class ArcFaceModel:
 
         options = ort.SessionOptions()
         options.log_severity_level = 3
-        options.intra_op_num_threads = intra_op_threads
+        options.intra_op_num_threads = runtime.intra_op_threads
         available = set(ort.get_available_providers())
         chosen = [p for p in providers if p in available] or ["CPUExecutionProvider"]
-        self._session = ort.InferenceSession(model.SerializeToString(), options, providers=chosen)
+        input_name = model.graph.input[0].name
+        # TensorRT makes its own fp16 engine; CUDA needs the model converted; CPU stays fp32.
+        self.precision = "fp16" if runtime.fp16 and chosen[0] in GPU_PROVIDERS else "fp32"
+        if self.precision == "fp16" and chosen[0] == "CUDAExecutionProvider":
+            model = to_fp16(model)
+        if "TensorrtExecutionProvider" in chosen:
+            runtime.trt_cache_dir.mkdir(parents=True, exist_ok=True)
+        with_options = [(p, provider_options(p, runtime, input_name, max_batch)) for p in chosen]
+        self._session = ort.InferenceSession(model.SerializeToString(), options, providers=with_options)
         self._input = self._session.get_inputs()[0].name
+        self._output = self._session.get_outputs()[0].name
         self.provider: str = self._session.get_providers()[0]
+        # I/O binding: the output stays where the model ran until one copy back (no staging per run).
+        self._device = "cuda" if self.provider in GPU_PROVIDERS else "cpu"
         self._max_batch = max_batch
 
         shape = self._session.get_inputs()[0].shape
@@ -79,11 +129,12 @@ class ArcFaceModel:
         dimension = int(self._session.get_outputs()[0].shape[1])
         self.identity = ModelIdentity(name=known.name if known else path.stem, version=version, dimension=dimension)
         log.info(
-            "loaded %s (version %s, %d-d) on %s; sha256 %s",
+            "loaded %s (version %s, %d-d) on %s in %s; sha256 %s",
             self.identity.name,
             version,
             dimension,
             self.provider,
+            self.precision,
             sha256,
         )
 
@@ -100,7 +151,11 @@ class ArcFaceModel:
     def _run(self, crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         blob = (crops.astype(np.float32) - self._mean) / self._std
         blob = np.ascontiguousarray(blob.transpose(0, 3, 1, 2))
-        result: npt.NDArray[np.float32] = self._session.run(None, {self._input: blob})[0]
+        binding = self._session.io_binding()
+        binding.bind_ortvalue_input(self._input, ort.OrtValue.ortvalue_from_numpy(blob, self._device, 0))
+        binding.bind_output(self._output, self._device)
+        self._session.run_with_iobinding(binding)
+        result: npt.NDArray[np.float32] = binding.copy_outputs_to_cpu()[0]
         return result
 
     def warm_up(self, largest_batch: int = 1) -> list[int]:

@@ -84,7 +84,7 @@ async def create_server(
     loop = asyncio.get_running_loop()
     model = await loop.run_in_executor(
         executor,
-        lambda: ArcFaceModel(settings.model_path, settings.providers, settings.max_batch, settings.intra_op_threads),
+        lambda: ArcFaceModel(settings.model_path, settings.providers, settings.max_batch, settings.runtime),
     )
     on_cpu = model.provider == "CPUExecutionProvider"
     gathered = settings.batch_faces or (min(CPU_BATCH_FACES, settings.max_batch) if on_cpu else settings.max_batch)

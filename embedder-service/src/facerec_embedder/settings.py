@@ -6,6 +6,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from facerec_common.settings import GrpcServiceSettings
+from facerec_embedder.arcface import Runtime
 
 
 class EmbedderSettings(GrpcServiceSettings):
@@ -32,6 +33,16 @@ class EmbedderSettings(GrpcServiceSettings):
         0.0, ge=0, le=100, description="How long a free model waits for a fuller batch (a few ms on a GPU; 0 on CPU)."
     )
     max_queued_faces: int = Field(1024, ge=1, description="Faces waiting beyond this: RESOURCE_EXHAUSTED (503).")
+    fp16: bool = Field(
+        True,
+        description="Half precision where the provider allows: TensorRT builds fp16 engines, CUDA runs an fp16 "
+        "copy of the model; the CPU stays fp32.",
+    )
+    trt_cache_dir: Path = Field(Path(".cache/tensorrt"), description="Where TensorRT keeps its built engines.")
+
+    @property
+    def runtime(self) -> Runtime:
+        return Runtime(fp16=self.fp16, intra_op_threads=self.intra_op_threads, trt_cache_dir=self.trt_cache_dir)
 
     @field_validator("model_path")
     @classmethod

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from facerec_common.errors import NoFace
 from facerec_detector.pipeline import FacePipeline
 from facerec_detector.settings import DetectorSettings
-from facerec_embedder.arcface import ArcFaceModel
+from facerec_embedder.arcface import ArcFaceModel, Runtime
 
 
 class InProcessPipeline:
@@ -22,7 +22,9 @@ class InProcessPipeline:
         settings = DetectorSettings()
         self.detector = FacePipeline(settings)
         self.detector.warm_up()
-        self.model = ArcFaceModel(model_path, ["CPUExecutionProvider"], max_batch=64, intra_op_threads=threads)
+        self.model = ArcFaceModel(
+            model_path, ["CPUExecutionProvider"], max_batch=64, runtime=Runtime(intra_op_threads=threads)
+        )
         self._options = self.detector.resolve(0, 0, 1, include_thumbnails=False)
         self.all_faces = self.detector.resolve(0, 0, 0, include_thumbnails=False)
 
