@@ -8,13 +8,16 @@ MODEL  := models/w600k_mbf.onnx
 LOCAL  := protos libs/common libs/devstack gateway detector-service embedder-service registry-service client
 PYPROJECTS := $(addsuffix /pyproject.toml,$(LOCAL))
 
-.PHONY: run test install models models-r100 lint format protos lock bench load search-bench embedder-bench detector-bench accuracy clean
+.PHONY: run test test-tools install models models-r100 lint format protos lock bench load search-bench embedder-bench detector-bench accuracy clean
 
 run: install models  ## serve the gateway on http://127.0.0.1:8000 with every service behind it
 	$(BIN)/python -m facerec_devstack
 
-test: lint models  ## lint, types, then the whole test suite
-	$(BIN)/python -m pytest
+test: lint models test-tools  ## lint, types, then the whole test suite; then nothing it started may be left
+	$(BIN)/python -m pytest; status=$$?; scripts/check_leftovers.sh || exit 1; exit $$status
+
+test-tools:  ## real parts the tests drive (Prometheus), installed where missing and possible
+	@scripts/install_test_tools.sh
 
 install: $(STAMP)
 

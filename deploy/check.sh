@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fail=0
+# The oldest Kubernetes the manifests target (native gRPC probes need 1.27+).
+K8S_VERSION=1.29.0
 pass() { echo "PASS  $*"; }
 skip() { echo "SKIP  $*"; }
 bad() { echo "FAIL  $*"; fail=1; }
@@ -18,11 +20,16 @@ else
     compose=()
 fi
 if [ ${#compose[@]} -eq 0 ]; then
-    bad "docker compose: neither 'docker compose' nor 'docker-compose' is installed"
-elif "${compose[@]}" -f docker-compose.yml config -q; then
-    pass "${compose[*]} config -q"
+    skip "docker compose config: neither 'docker compose' nor 'docker-compose' is installed"
 else
-    bad "${compose[*]} config -q"
+    for files in "-f docker-compose.yml" "-f docker-compose.yml -f docker-compose.gpu.yml"; do
+        # shellcheck disable=SC2086 # the file flags split on purpose
+        if "${compose[@]}" $files config -q; then
+            pass "${compose[*]} $files config -q"
+        else
+            bad "${compose[*]} $files config -q"
+        fi
+    done
 fi
 
 # 2. nginx: nginx -t resolves upstream hosts, and `gateway` only exists inside
@@ -44,7 +51,7 @@ fi
 python=python3
 [ -x .venv/bin/python ] && python=.venv/bin/python
 if "$python" -c 'import yaml' 2>/dev/null; then
-    if "$python" - $(find deploy/k8s -name '*.yaml' | sort) <<'EOF'
+    if "$python" - $(find deploy/k8s -name '*.yaml' | sort) docker-compose*.yml <<'EOF'
 import sys
 import yaml
 
@@ -52,25 +59,41 @@ for path in sys.argv[1:]:
     with open(path) as f:
         docs = [d for d in yaml.safe_load_all(f) if d is not None]
     for doc in docs:
-        if not isinstance(doc, dict) or "kind" not in doc:
+        if path.startswith("docker-compose"):
+            if not isinstance(doc, dict) or "services" not in doc:
+                sys.exit(f"{path}: no `services`")
+        elif not isinstance(doc, dict) or "kind" not in doc:
             sys.exit(f"{path}: a document without `kind`")
     print(f"      {path}: {len(docs)} document(s)")
 EOF
     then
-        pass "YAML parse of deploy/k8s/**/*.yaml"
+        pass "YAML parse of deploy/k8s/**/*.yaml and docker-compose*.yml"
     else
-        bad "YAML parse of deploy/k8s/**/*.yaml"
+        bad "YAML parse of deploy/k8s/**/*.yaml and docker-compose*.yml"
     fi
 else
     bad "YAML parse: no Python with PyYAML (make install, or pip install pyyaml)"
 fi
 if command -v kubectl >/dev/null 2>&1; then
+    validate=.venv/bin/kubernetes-validate
     for dir in deploy/k8s deploy/k8s/gpu; do
-        if kubectl kustomize "$dir" >/dev/null; then
+        rendered=$(mktemp)
+        if kubectl kustomize "$dir" >"$rendered"; then
             pass "kubectl kustomize $dir"
+            # 4. The rendered objects against the Kubernetes API schemas (offline, strict: no unknown fields).
+            if [ -x "$validate" ]; then
+                if "$validate" --quiet --strict -k "$K8S_VERSION" "$rendered"; then
+                    pass "kubernetes-validate --strict -k $K8S_VERSION ($dir)"
+                else
+                    bad "kubernetes-validate --strict -k $K8S_VERSION ($dir)"
+                fi
+            else
+                bad "kubernetes-validate: not installed (make install)"
+            fi
         else
             bad "kubectl kustomize $dir"
         fi
+        rm -f "$rendered"
     done
 else
     skip "kubectl kustomize: kubectl is not installed"

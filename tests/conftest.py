@@ -13,11 +13,13 @@ from facerec_devstack.stack import Stack, StackConfig
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, pg_root, model_path: Path) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
     """The whole product as separate processes on free loopback ports: started once per session."""
+    data_dir = tmp_path_factory.mktemp("stack")
     config = StackConfig(
-        data_dir=tmp_path_factory.mktemp("stack"),
+        data_dir=data_dir,
         model_path=model_path,
         ports=Ports.free(),
         database_url=pg_root.ensure_database("e2e"),
+        traces_dir=data_dir / "traces",
     )
     running = Stack(config)
     running.start()

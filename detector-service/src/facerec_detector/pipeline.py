@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from facerec_common.rgb import RgbArray
+from facerec_detector import metrics
 from facerec_detector.align import align_face
 from facerec_detector.decode import decode_image
 from facerec_detector.mtcnn_runtime import MtcnnDetector, RawFace
@@ -58,7 +59,9 @@ class FacePipeline:
 
     def run(self, data: bytes, options: DetectOptions) -> Detection:
         image = decode_image(data, self._settings.max_pixels)
-        raw_faces = self._detector.detect(image, options.min_face_size, options.min_score)
+        with metrics.DETECT_SECONDS.time():
+            raw_faces = self._detector.detect(image, options.min_face_size, options.min_score)
+        metrics.PHOTOS.inc()
         if options.max_faces:
             raw_faces = raw_faces[: options.max_faces]
         faces = []
@@ -68,5 +71,6 @@ class FacePipeline:
             if options.include_thumbnails:
                 thumbnail = face_thumbnail(image, raw.x, raw.y, raw.width, raw.height, self._settings.thumbnail_side)
             faces.append(DetectedFace(raw, aligned, thumbnail, measure(raw.landmarks, aligned)))
+        metrics.FACES.inc(len(faces))
         height, width = image.shape[:2]
         return Detection(width=width, height=height, faces=faces)

@@ -13,6 +13,7 @@ from grpc_health.v1 import health
 from facerec.common.v1 import types_pb2
 from facerec.detector.v1 import detector_pb2, detector_pb2_grpc
 from facerec_common import rgb
+from facerec_common.metrics import describe_model
 from facerec_common.server import Context, new_server, set_serving, translate_errors
 from facerec_detector.pipeline import DetectedFace, FacePipeline
 from facerec_detector.settings import DetectorSettings
@@ -67,6 +68,7 @@ async def create_server(
     if pipeline is None:
         pipeline = await loop.run_in_executor(executor, FacePipeline, settings)
     detector_pb2_grpc.add_DetectorServiceServicer_to_server(DetectorServicer(pipeline, executor), server)
+    describe_model({"name": "mtcnn", "runtime": settings.runtime, "concurrency": str(settings.concurrency)})
     await server.start()
     await loop.run_in_executor(executor, pipeline.warm_up)
     await set_serving(health_servicer, [SERVICE_NAME])

@@ -13,6 +13,7 @@ class DetectorSettings(GrpcServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FACEREC_DETECTOR_")
 
     port: int = 50051
+    metrics_port: int = 9101
     runtime: Literal["onnx", "tensorflow"] = Field(
         "onnx", description="Runs MTCNN's networks: ONNX Runtime (fast, light) or the mtcnn package on TensorFlow."
     )

@@ -13,6 +13,7 @@ import onnx
 import onnxruntime as ort
 
 from facerec_common.models import known_by_version
+from facerec_embedder import metrics
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,8 @@ class ArcFaceModel:
         return unit
 
     def _run(self, crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        metrics.BATCH_FACES.observe(len(crops))
+        metrics.FACES.inc(len(crops))
         blob = (crops.astype(np.float32) - self._mean) / self._std
         blob = np.ascontiguousarray(blob.transpose(0, 3, 1, 2))
         binding = self._session.io_binding()

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from facerec_common.errors import Overloaded
+from facerec_embedder import metrics
 
 Crops = npt.NDArray[np.uint8]
 Vectors = npt.NDArray[np.float32]
@@ -86,6 +87,7 @@ class Batcher:
         """The embeddings of `crops`, from the next model run that has room for them."""
         if self.stats.queued_faces + len(crops) > self._settings.max_queued:
             self.stats.refused += 1
+            metrics.REFUSED.inc()
             raise Overloaded(
                 f"The embedder has {self.stats.queued_faces} faces queued; try again shortly.",
                 queued_faces=str(self.stats.queued_faces),
@@ -144,12 +146,14 @@ class Batcher:
                 self._queue.popleft()
                 self.stats.queued_faces -= len(call.crops)
                 self.stats.dropped += 1
+                metrics.DROPPED.inc()
                 continue
             if taken and faces + len(call.crops) > self._settings.max_batch:
                 break
             self._queue.popleft()
             self.stats.queued_faces -= len(call.crops)
             self.stats.wait_s_total += now - call.queued_at
+            metrics.QUEUE_WAIT_SECONDS.observe(now - call.queued_at)
             taken.append(call)
             faces += len(call.crops)
         return taken

@@ -15,7 +15,9 @@ from facerec.common.v1 import types_pb2
 from facerec.embedder.v1 import embedder_pb2, embedder_pb2_grpc
 from facerec_common import packed, rgb
 from facerec_common.errors import InvalidArgument
+from facerec_common.metrics import describe_model
 from facerec_common.server import Context, new_server, set_serving, translate_errors
+from facerec_embedder import metrics
 from facerec_embedder.arcface import INPUT_SIZE, ArcFaceModel
 from facerec_embedder.batcher import Batcher, BatchSettings
 from facerec_embedder.settings import EmbedderSettings
@@ -86,6 +88,16 @@ async def create_server(
         executor,
         lambda: ArcFaceModel(settings.model_path, settings.providers, settings.max_batch, settings.runtime),
     )
+    identity = model.identity
+    describe_model(
+        {
+            "name": identity.name,
+            "version": identity.version,
+            "dimension": str(identity.dimension),
+            "provider": model.provider,
+            "precision": model.precision,
+        }
+    )
     on_cpu = model.provider == "CPUExecutionProvider"
     gathered = settings.batch_faces or (min(CPU_BATCH_FACES, settings.max_batch) if on_cpu else settings.max_batch)
     shapes = await loop.run_in_executor(executor, model.warm_up, gathered if settings.batching else 1)
@@ -100,6 +112,8 @@ async def create_server(
         )
         batcher = Batcher(model.embed, executor, batch)
         batcher.start()
+        stats = batcher.stats
+        metrics.QUEUED_FACES.set_function(lambda: float(stats.queued_faces))
     server, port, health_servicer = await new_server(settings)
     embedder_pb2_grpc.add_EmbedderServiceServicer_to_server(
         EmbedderServicer(model, executor, settings.max_faces_per_request, batcher), server

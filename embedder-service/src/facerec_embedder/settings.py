@@ -13,6 +13,7 @@ class EmbedderSettings(GrpcServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FACEREC_EMBEDDER_")
 
     port: int = 50052
+    metrics_port: int = 9102
     model_path: Path = Field(Path("models/w600k_mbf.onnx"), description="Any ArcFace ONNX file (112x112 input).")
     providers: list[str] = Field(
         ["CUDAExecutionProvider", "CPUExecutionProvider"],

@@ -6,6 +6,7 @@ import uvicorn
 
 from facerec_common.logs import configure_logging
 from facerec_common.settings import load_settings
+from facerec_common.telemetry import configure_tracing
 from facerec_gateway.app import create_app
 from facerec_gateway.settings import GatewaySettings
 
@@ -13,6 +14,7 @@ from facerec_gateway.settings import GatewaySettings
 def main() -> None:
     settings = load_settings(GatewaySettings)
     configure_logging("gateway", settings.log_level)
+    configure_tracing("gateway")
     uvicorn.run(
         create_app(settings),
         host=settings.host,

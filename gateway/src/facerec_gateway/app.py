@@ -9,9 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from facerec_gateway import http_telemetry
 from facerec_gateway.backends import Backends
 from facerec_gateway.errors import install_error_handlers
 from facerec_gateway.grpc_api import start_public_grpc
+from facerec_gateway.http_telemetry import HttpTelemetry
 from facerec_gateway.limits import BodySizeLimit
 from facerec_gateway.orchestration import FaceService
 from facerec_gateway.routes import health, seed
@@ -81,4 +83,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(v1_router)  # matched first: it carries the traffic
     app.include_router(seed.router)
     app.include_router(health.router)
+    app.include_router(http_telemetry.router)
+    # Outermost: the request id, span and timing cover everything below, the body limit's 413s too.
+    app.add_middleware(HttpTelemetry)
     return app

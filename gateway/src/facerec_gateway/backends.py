@@ -19,6 +19,7 @@ from facerec.embedder.v1 import embedder_pb2_grpc
 from facerec.registry.v1 import registry_pb2_grpc
 from facerec_common.errors import from_rpc_error
 from facerec_common.server import message_options
+from facerec_common.telemetry import client_interceptors
 from facerec_gateway.settings import GatewaySettings
 
 T = TypeVar("T")
@@ -78,7 +79,7 @@ class Backends:
 
         def channel(address: str, service: str) -> grpc.aio.Channel:
             config = [("grpc.enable_retries", 1), ("grpc.service_config", _service_config(service))]
-            return grpc.aio.insecure_channel(address, options=[*options, *config])
+            return grpc.aio.insecure_channel(address, options=[*options, *config], interceptors=client_interceptors())
 
         channels = {
             "detector": channel(settings.detector_address, "facerec.detector.v1.DetectorService"),

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from facerec_common import errors as e
+from facerec_common.telemetry import REQUEST_ID
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,9 @@ def error_response(status: int, code: str, message: str, details: dict[str, str]
     error: dict[str, object] = {"code": code, "message": message}
     if details:
         error["details"] = details
+    request_id = REQUEST_ID.get()
+    if request_id:
+        error["request_id"] = request_id
     headers = {}
     if status == 429 and details and "retry_after" in details:
         headers["Retry-After"] = details["retry_after"]

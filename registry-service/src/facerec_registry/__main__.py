@@ -6,14 +6,16 @@ import asyncio
 import sys
 
 from facerec_common.logs import configure_logging
-from facerec_common.server import serve_until_signalled
+from facerec_common.server import serve_until_signalled, start_metrics
 from facerec_common.settings import load_settings
+from facerec_common.telemetry import configure_tracing
 from facerec_registry.migrate import upgrade_to_head
 from facerec_registry.server import create_server
 from facerec_registry.settings import RegistrySettings
 
 
 async def serve(settings: RegistrySettings) -> None:
+    start_metrics(settings)
     server, _, health_servicer, resources = await create_server(settings)
     await serve_until_signalled(server, health_servicer, settings.shutdown_grace_s, on_stop=resources.close)
 
@@ -21,6 +23,7 @@ async def serve(settings: RegistrySettings) -> None:
 def main() -> None:
     settings = load_settings(RegistrySettings)
     configure_logging("registry", settings.log_level)
+    configure_tracing("registry")
     if sys.argv[1:] == ["migrate"]:
         upgrade_to_head(settings.database_url)
         return

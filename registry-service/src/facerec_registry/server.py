@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +20,7 @@ from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
 from facerec_common.errors import InvalidArgument, ServiceUnavailable
 from facerec_common.server import Context, new_server, set_serving, translate_errors, translate_stream_errors
-from facerec_registry import bulk, collection_file, convert, repository
+from facerec_registry import bulk, collection_file, convert, metrics, repository
 from facerec_registry.migrate import upgrade_to_head
 from facerec_registry.repository import Candidate, ModelRef, NewFace
 from facerec_registry.search_index import SearchIndexes, SyncSettings
@@ -349,6 +350,23 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         person_id: uuid.UUID | None,
         exact: bool,
     ) -> repository.Matches:
+        started = time.perf_counter()
+        matches = await self._search(collection, model, embeddings, top_k, person_id, exact)
+        method = matches.found[0][1] if matches.found else "exact"
+        metrics.SEARCH_SECONDS.labels(method).observe(time.perf_counter() - started)
+        if person_id is None:
+            metrics.COLLECTION_FACES.labels(collection).set(matches.gallery_faces)
+        return matches
+
+    async def _search(
+        self,
+        collection: str,
+        model: ModelRef,
+        embeddings: list[list[float]],
+        top_k: int,
+        person_id: uuid.UUID | None,
+        exact: bool,
+    ) -> repository.Matches:
         if person_id is None and self._indexes is not None:
             try:
                 async with self._search_engine.connect() as conn:
@@ -569,6 +587,8 @@ async def create_server(
     search_engine = create_async_engine(
         settings.database_url, pool_size=settings.pool_size, isolation_level="AUTOCOMMIT"
     )
+    metrics.watch_pool("main", engine)
+    metrics.watch_pool("search", search_engine)
     indexes = search_indexes(engine, settings)
     server, port, health_servicer = await new_server(settings)
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(

@@ -11,6 +11,7 @@ class RegistrySettings(GrpcServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FACEREC_REGISTRY_")
 
     port: int = 50053
+    metrics_port: int = 9103
     database_url: str = Field(
         ..., validation_alias="DATABASE_URL", description="Any PostgreSQL 15+ with the pgvector extension."
     )

@@ -13,7 +13,9 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from facerec_common.errors import FacerecError, to_grpc_status
+from facerec_common.metrics import serve_metrics
 from facerec_common.settings import GrpcServiceSettings
+from facerec_common.telemetry import ServerTelemetry
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ async def new_server(settings: GrpcServiceSettings) -> tuple[grpc.aio.Server, in
     Health starts NOT_SERVING (grpc's servicer says SERVING for "" by default):
     the caller flips it once its models or database are ready.
     """
-    server = grpc.aio.server(options=message_options(settings.max_message_mb))
+    server = grpc.aio.server(options=message_options(settings.max_message_mb), interceptors=[ServerTelemetry()])
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     port = server.add_insecure_port(f"{settings.host}:{settings.port}")
@@ -44,6 +46,12 @@ async def new_server(settings: GrpcServiceSettings) -> tuple[grpc.aio.Server, in
         raise RuntimeError(f"cannot bind {settings.host}:{settings.port}")
     await set_not_serving(health_servicer, [])
     return server, port, health_servicer
+
+
+def start_metrics(settings: GrpcServiceSettings) -> None:
+    """The process's /metrics endpoint, where its settings ask for one."""
+    if settings.metrics_port >= 0:
+        serve_metrics(settings.host, settings.metrics_port)
 
 
 async def set_serving(health_servicer: health.aio.HealthServicer, service_names: list[str]) -> None:

@@ -18,6 +18,9 @@ class GrpcServiceSettings(BaseSettings):
     shutdown_grace_s: float = Field(10.0, ge=0, description="Time in-flight calls get after SIGTERM.")
     max_message_mb: int = Field(32, ge=1, le=512, description="Largest gRPC message accepted or sent.")
     workers: int = Field(2, ge=1, le=64, description="Threads running blocking work (models, decoding).")
+    metrics_port: int = Field(
+        -1, ge=-1, le=65535, description="Port of the Prometheus /metrics endpoint; 0 picks a free one, -1: none."
+    )
 
 
 def load_settings(cls: type[S]) -> S:

@@ -12,13 +12,14 @@ from facerec_devstack.stack import Stack, default_config
 
 
 def main() -> None:
-    configure_logging("devstack")
+    configure_logging("devstack", log_format="text")
     for noisy in ("pgserver", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     config = default_config()
     stack = Stack(config)
-    print("starting facerec (first start loads TensorFlow and the models: ~20 s) ...", flush=True)
+    print("starting facerec (first start loads the models: ~10 s) ...", flush=True)
     stack.start()
+    metrics = "\n               ".join(f"{name:9} {url}" for name, url in stack.metrics_urls().items())
     db = "embedded PostgreSQL in " + str(config.data_dir / "postgres") if stack.postgres else "DATABASE_URL"
     print(
         f"""
@@ -28,6 +29,7 @@ facerec is running
   detector     gRPC {stack.address("detector")}
   embedder     gRPC {stack.address("embedder")}   model {config.model_path}
   registry     gRPC {stack.address("registry")}   {db}
+  metrics      {metrics}
   logs         {stack.group.log_dir}/
 Ctrl-C stops everything; enrolled faces are kept for the next run.""",
         flush=True,

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import httpx
@@ -31,10 +31,30 @@ class Ports:
     registry: int = 50053
     gateway: int = 8000
     public_grpc: int = 50050
+    # Prometheus /metrics of the gRPC services (the gateway serves its own at /metrics).
+    detector_metrics: int = 9101
+    embedder_metrics: int = 9102
+    registry_metrics: int = 9103
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
+        return cls(*(free_port() for _ in fields(cls)))
+
+    @classmethod
+    def from_env(cls) -> Ports:
+        """The defaults, each overridden by the service's own variable (e.g. FACEREC_GATEWAY_PORT)."""
+        variables = {
+            "detector": "FACEREC_DETECTOR_PORT",
+            "embedder": "FACEREC_EMBEDDER_PORT",
+            "registry": "FACEREC_REGISTRY_PORT",
+            "gateway": "FACEREC_GATEWAY_PORT",
+            "public_grpc": "FACEREC_GATEWAY_GRPC_PORT",
+            "detector_metrics": "FACEREC_DETECTOR_METRICS_PORT",
+            "embedder_metrics": "FACEREC_EMBEDDER_METRICS_PORT",
+            "registry_metrics": "FACEREC_REGISTRY_METRICS_PORT",
+        }
+        defaults = cls()
+        return cls(**{name: int(os.environ.get(var, getattr(defaults, name))) for name, var in variables.items()})
 
 
 @dataclass

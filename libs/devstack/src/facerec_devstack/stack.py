@@ -24,6 +24,8 @@ class StackConfig:
     # Any PostgreSQL 15+ with pgvector; None starts the embedded one under data_dir.
     database_url: str | None = None
     extra_env: dict[str, str] | None = None
+    # Each process writes its trace spans as JSON lines to <traces_dir>/<service>.jsonl.
+    traces_dir: Path | None = None
 
 
 class Stack:
@@ -39,6 +41,19 @@ class Stack:
 
     def address(self, service: str) -> str:
         return f"127.0.0.1:{getattr(self.config.ports, service)}"
+
+    def traces_file(self, service: str) -> Path | None:
+        return self.config.traces_dir / f"{service}.jsonl" if self.config.traces_dir else None
+
+    def metrics_urls(self) -> dict[str, str]:
+        """Where Prometheus scrapes each part."""
+        ports = self.config.ports
+        return {
+            "gateway": f"{self.gateway_url}/metrics",
+            "detector": f"http://127.0.0.1:{ports.detector_metrics}/metrics",
+            "embedder": f"http://127.0.0.1:{ports.embedder_metrics}/metrics",
+            "registry": f"http://127.0.0.1:{ports.registry_metrics}/metrics",
+        }
 
     def start(self) -> None:
         c = self.config
@@ -58,6 +73,7 @@ class Stack:
                         **common,
                         "DATABASE_URL": self.database_url,
                         "FACEREC_REGISTRY_PORT": str(c.ports.registry),
+                        "FACEREC_REGISTRY_METRICS_PORT": str(c.ports.registry_metrics),
                     },
                 ),
                 Service(
@@ -66,17 +82,26 @@ class Stack:
                     {
                         **common,
                         "FACEREC_EMBEDDER_PORT": str(c.ports.embedder),
+                        "FACEREC_EMBEDDER_METRICS_PORT": str(c.ports.embedder_metrics),
                         "FACEREC_EMBEDDER_MODEL_PATH": str(c.model_path.resolve()),
                     },
                 ),
-                Service("detector", "facerec_detector", {**common, "FACEREC_DETECTOR_PORT": str(c.ports.detector)}),
+                Service(
+                    "detector",
+                    "facerec_detector",
+                    {
+                        **common,
+                        "FACEREC_DETECTOR_PORT": str(c.ports.detector),
+                        "FACEREC_DETECTOR_METRICS_PORT": str(c.ports.detector_metrics),
+                    },
+                ),
             ]
             # Start all three first: their model loads overlap.
             for service in services:
-                self.group.start(service)
+                self._start(service)
             for service in services:
                 self.group.wait_grpc(service.name, self.address(service.name), STARTUP_TIMEOUT_S)
-            self.group.start(
+            self._start(
                 Service(
                     "gateway",
                     "facerec_gateway",
@@ -95,6 +120,13 @@ class Stack:
             self.stop()
             raise
 
+    def _start(self, service: Service) -> None:
+        traces = self.traces_file(service.name)
+        if traces is not None:
+            traces.parent.mkdir(parents=True, exist_ok=True)
+            service.env["FACEREC_TRACES_FILE"] = str(traces)
+        self.group.start(service)
+
     def stop(self) -> None:
         self.group.stop_all()
         if self.postgres is not None:
@@ -107,7 +139,7 @@ def default_config() -> StackConfig:
     return StackConfig(
         data_dir=root / ".data",
         model_path=Path(os.environ.get("FACEREC_EMBEDDER_MODEL_PATH", root / "models" / "w600k_mbf.onnx")),
-        ports=Ports(),
+        ports=Ports.from_env(),
         database_url=os.environ.get("DATABASE_URL") or None,
     )
 

@@ -1,0 +1,29 @@
+"""What the registry counts for Prometheus, beside the RPC metrics every service has."""
+
+from __future__ import annotations
+
+from prometheus_client import Gauge, Histogram
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from facerec_common.metrics import LATENCY_BUCKETS
+
+SEARCH_SECONDS = Histogram(
+    "facerec_registry_search_duration_seconds",
+    "Time to search a collection, by method: the in-memory index, or an exact scan in SQL.",
+    ["method"],
+    buckets=LATENCY_BUCKETS,
+)
+COLLECTION_FACES = Gauge(
+    "facerec_registry_collection_faces", "Faces in a collection, as of its last search.", ["collection"]
+)
+DB_CONNECTIONS_IN_USE = Gauge(
+    "facerec_registry_db_connections_in_use", "Database connections checked out of a pool.", ["pool"]
+)
+DB_POOL_SIZE = Gauge("facerec_registry_db_pool_size", "Connections a pool keeps open.", ["pool"])
+
+
+def watch_pool(name: str, engine: AsyncEngine) -> None:
+    """Read the pool's use at each scrape (no bookkeeping on the query path)."""
+    pool = engine.sync_engine.pool
+    DB_CONNECTIONS_IN_USE.labels(name).set_function(lambda: float(getattr(pool, "checkedout", lambda: 0)()))
+    DB_POOL_SIZE.labels(name).set_function(lambda: float(getattr(pool, "size", lambda: 0)()))
