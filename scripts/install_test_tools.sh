@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Real parts some tests drive: Prometheus and nginx (Debian's packages). Installed where missing and
+# Real parts some tests drive: Prometheus, nginx and Chromium (Debian's packages). Installed where missing and
 # possible (apt-get as root or with passwordless sudo); where not, those tests skip and say why.
 set -u
 missing=()
 command -v prometheus >/dev/null || missing+=(prometheus)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v chromium >/dev/null && command -v chromedriver >/dev/null || missing+=(chromium chromium-driver)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then

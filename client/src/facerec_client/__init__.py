@@ -1,1 +1,29 @@
-"""Client side of facerec: the `facerec` command line tool."""
+"""Client side of facerec: a typed Python client (sync and async) and the `facerec` command line tool."""
+
+from facerec_client.api import (
+    ApiError,
+    AsyncClient,
+    Client,
+    Collection,
+    Enrolled,
+    Identification,
+    NotFound,
+    Person,
+    Refused,
+    Unavailable,
+    Verification,
+)
+
+__all__ = [
+    "ApiError",
+    "AsyncClient",
+    "Client",
+    "Collection",
+    "Enrolled",
+    "Identification",
+    "NotFound",
+    "Person",
+    "Refused",
+    "Unavailable",
+    "Verification",
+]

@@ -1,6 +1,11 @@
 """`facerec`: the command line tool. Talks REST to a gateway (`--url`, `--api-key` or the
 FACEREC_URL / FACEREC_API_KEY environment); on failure prints one line and exits non-zero.
 
+    facerec enrol photos/ --collection staff [--workers 4] [--refusals refused.csv]
+    facerec identify --collection staff door.jpg [more.jpg ...]
+    facerec verify a.jpg b.jpg
+    facerec collections
+    facerec people --collection staff
     facerec export staff -o staff.jsonl [--images]
     facerec import staff staff.jsonl [--new-ids]
 """
@@ -16,6 +21,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 import httpx
+
+from facerec_client import enrol as bulk
+from facerec_client.api import ApiError, Client
 
 CHUNK = 1 << 20
 
@@ -110,11 +118,82 @@ def import_(args: argparse.Namespace) -> None:
     print(f"imported {body['people_imported']} people and {body['faces_imported']} faces into '{args.collection}'")
 
 
+def _api(args: argparse.Namespace) -> Client:
+    return Client(args.url, args.api_key)
+
+
+def enrol(args: argparse.Namespace) -> None:
+    source = Path(args.source)
+    people = bulk.plan(source)
+    photos = sum(len(p) for p in people.values())
+    if not photos:
+        raise CliError(f"{source}: no photos (.jpg, .jpeg, .png, .webp) in person folders")
+    print(f"{photos} photos of {len(people)} people -> collection '{args.collection}'", file=sys.stderr)
+    progress = bulk.ProgressBar(photos)
+    with _api(args) as client:
+        bulk.ensure_collection(client, args.collection)
+        outcome = bulk.enrol(client, args.collection, people, args.workers, progress.add)
+    print(bulk.summary(outcome))
+    if args.refusals and outcome.refusals:
+        bulk.write_refusals(Path(args.refusals), outcome.refusals)
+        print(f"refusals written to {args.refusals}")
+
+
+def identify(args: argparse.Namespace) -> None:
+    with _api(args) as client:
+        for photo in args.photos:
+            found = client.identify(args.collection, Path(photo))
+            if not found.faces:
+                print(f"{photo}: no face")
+            for i, face in enumerate(found.faces):
+                best = face.candidates[0] if face.candidates else None
+                who = face.name or "unknown"
+                score = f" ({best.similarity:.3f})" if best else ""
+                print(f"{photo} face {i}: {who}{score}")
+
+
+def verify(args: argparse.Namespace) -> None:
+    with _api(args) as client:
+        result = client.verify(Path(args.a), Path(args.b))
+    verdict = "same person" if result.match else "different people"
+    print(f"{verdict}: similarity {result.similarity:.3f} (threshold {result.threshold:.3f})")
+
+
+def collections(args: argparse.Namespace) -> None:
+    with _api(args) as client:
+        for c in client.collections():
+            print(f"{c.name}\t{c.people_count} people\t{c.face_count} faces")
+
+
+def people(args: argparse.Namespace) -> None:
+    with _api(args) as client:
+        for p in client.people(args.collection):
+            print(f"{p.person_id}\t{p.name}\t{p.external_id or ''}\t{p.face_count} faces")
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="facerec", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     main.add_argument("--url", default=os.environ.get("FACEREC_URL", "http://127.0.0.1:8000"))
     main.add_argument("--api-key", default=os.environ.get("FACEREC_API_KEY"), help="admin key in keys mode")
     commands = main.add_subparsers(dest="command", required=True)
+    bulk_enrol = commands.add_parser("enrol", help="enrol a folder of person folders (or a CSV of path,name)")
+    bulk_enrol.add_argument("source", help="folder with one sub-folder of photos per person, or a CSV of path,name")
+    bulk_enrol.add_argument("--collection", required=True)
+    bulk_enrol.add_argument("--workers", type=int, default=4, help="people enrolled at once (default 4)")
+    bulk_enrol.add_argument("--refusals", help="write refused photos and their reasons to this CSV")
+    bulk_enrol.set_defaults(run=enrol)
+    who = commands.add_parser("identify", help="who is in these photos")
+    who.add_argument("--collection", required=True)
+    who.add_argument("photos", nargs="+")
+    who.set_defaults(run=identify)
+    same = commands.add_parser("verify", help="are these two photos of the same person")
+    same.add_argument("a")
+    same.add_argument("b")
+    same.set_defaults(run=verify)
+    commands.add_parser("collections", help="list collections").set_defaults(run=collections)
+    listing = commands.add_parser("people", help="list a collection's people")
+    listing.add_argument("--collection", required=True)
+    listing.set_defaults(run=people)
     out = commands.add_parser("export", help="write a collection file (JSON Lines) of a collection")
     out.add_argument("collection")
     out.add_argument("-o", "--output", default="-", help="file to write; - for standard output")
@@ -132,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     try:
         args.run(args)
-    except CliError as exc:
+    except (CliError, ApiError) as exc:
         sys.exit(f"facerec {args.command}: {exc}")
     except httpx.HTTPError as exc:
         sys.exit(f"facerec {args.command}: cannot reach {args.url}: {exc}")

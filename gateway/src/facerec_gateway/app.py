@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from facerec_gateway import http_telemetry
 from facerec_gateway.backends import Backends
@@ -22,6 +24,7 @@ from facerec_gateway.settings import GatewaySettings
 from facerec_gateway.v1.router import router as v1_router
 
 GRPC_GRACE_S = 10.0
+CONSOLE = Path(__file__).parent / "console"
 log = logging.getLogger(__name__)
 
 DESCRIPTION = """Face recognition backend: enrol people from photos and recognise them again.
@@ -84,6 +87,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(seed.router)
     app.include_router(health.router)
     app.include_router(http_telemetry.router)
+    if settings.console_enabled:
+        # Static files only: the console calls the public REST API like any other client.
+        app.mount("/console", StaticFiles(directory=CONSOLE, html=True), name="console")
     # Outermost: the request id, span and timing cover everything below, the body limit's 413s too.
     app.add_middleware(HttpTelemetry)
     return app

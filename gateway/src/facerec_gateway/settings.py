@@ -25,6 +25,13 @@ class GatewaySettings(BaseSettings):
         50050, ge=-1, le=65535, description="Public gRPC FaceService; 0 picks a free port, -1 turns it off."
     )
     production: bool = Field(False, description="Turns off /docs, /redoc and /openapi.json.")
+    console: bool | None = Field(
+        None, description="Serve the web console at /console; unset: on, except in production."
+    )
+
+    @property
+    def console_enabled(self) -> bool:
+        return (not self.production) if self.console is None else self.console
 
     detector_address: str = "127.0.0.1:50051"
     embedder_address: str = "127.0.0.1:50052"

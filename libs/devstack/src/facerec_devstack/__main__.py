@@ -25,6 +25,7 @@ def main() -> None:
         f"""
 facerec is running
   REST API     {stack.gateway_url}   (docs: {stack.gateway_url}/docs)
+  console      {stack.gateway_url}/console/
   gRPC API     {stack.address("public_grpc")}   (facerec.v1.FaceService)
   detector     gRPC {stack.address("detector")}
   embedder     gRPC {stack.address("embedder")}   model {config.model_path}

@@ -1,0 +1,107 @@
+"""The `facerec` command line tool against the running stack: bulk enrolment with progress, a
+refusal summary and a resumable second run; identify, verify, listings; the typed client."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from facerec_client import AsyncClient, Client, NotFound, Refused
+from facerec_devstack.stack import Stack
+
+PEOPLE = 6
+
+
+def facerec(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "facerec_client.cli", "--url", stack.gateway_url, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def photo_folder(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    """A few people of the dev set as person folders, plus a photo with no face in one of them."""
+    root = tmp_path_factory.mktemp("enrol")
+    people = sorted(p for p in (data_dir / "faces").iterdir() if p.is_dir())[:PEOPLE]
+    for person in people:
+        (root / person.name).mkdir()
+        for photo in sorted(person.glob("*.jpg"))[:3]:
+            (root / person.name / photo.name).symlink_to(photo)
+    no_face = sorted((data_dir / "no-face").iterdir())[0]
+    (root / people[0].name / f"zz-{no_face.name}").symlink_to(no_face)
+    return root
+
+
+def test_enrol_a_folder_then_nothing_new_on_a_second_run(stack: Stack, photo_folder: Path, tmp_path: Path) -> None:
+    collection = f"cli-{uuid.uuid4().hex[:8]}"
+    photos = sum(1 for p in photo_folder.rglob("*") if p.is_file() or p.is_symlink())
+    refusals = tmp_path / "refused.csv"
+    first = facerec(stack, "enrol", str(photo_folder), "--collection", collection, "--refusals", str(refusals))
+    assert first.returncode == 0, first.stderr
+    assert f"{photos}/{photos} photos" in first.stderr  # the progress bar reached the end
+    assert f"enrolled {photos - 1} photos, skipped 0 already enrolled, refused 1; {PEOPLE} new people" in first.stdout
+    assert "NO_FACE" in first.stdout
+    with refusals.open() as file:
+        rows = list(csv.DictReader(file))
+    assert [r["code"] for r in rows] == ["NO_FACE"]
+    assert Path(rows[0]["path"]).name.startswith("zz-")
+
+    second = facerec(stack, "enrol", str(photo_folder), "--collection", collection)
+    assert second.returncode == 0, second.stderr
+    assert f"enrolled 0 photos, skipped {photos - 1} already enrolled, refused 1; 0 new people" in second.stdout
+
+    listed = facerec(stack, "people", "--collection", collection)
+    assert len(listed.stdout.splitlines()) == PEOPLE
+    assert "3 faces" in listed.stdout
+    assert collection in facerec(stack, "collections").stdout
+
+    person = sorted(p for p in photo_folder.iterdir())[1]
+    probe = sorted(person.iterdir())[0]
+    identified = facerec(stack, "identify", "--collection", collection, str(probe))
+    assert person.name.replace("_", " ") in identified.stdout
+
+
+def test_failures_are_one_line_and_non_zero(stack: Stack, tmp_path: Path, data_dir: Path) -> None:
+    missing = facerec(stack, "enrol", str(tmp_path / "nowhere"), "--collection", "x")
+    assert missing.returncode != 0
+    assert len(missing.stderr.strip().splitlines()) == 1
+    unknown = facerec(stack, "people", "--collection", f"none-{uuid.uuid4().hex[:6]}")
+    assert unknown.returncode != 0
+    assert "404" in unknown.stderr
+    portrait = sorted((data_dir / "faces").rglob("*.jpg"))[0]
+    same = facerec(stack, "verify", str(portrait), str(portrait))
+    assert same.returncode == 0
+    assert same.stdout.startswith("same person")
+
+
+def test_typed_client_sync_and_async(stack: Stack, data_dir: Path) -> None:
+    photo = sorted((data_dir / "faces").rglob("*.jpg"))[0]
+    collection = f"client-{uuid.uuid4().hex[:8]}"
+    with Client(stack.gateway_url) as client:
+        client.create_collection(collection)
+        ada = client.create_person(collection, "Ada", external_id="E-1")
+        enrolled = client.enrol(collection, ada.person_id, photo)
+        assert enrolled.person_id == ada.person_id
+        found = client.identify(collection, photo)
+        assert found.faces[0].name == "Ada"
+        with pytest.raises(NotFound):
+            list(client.people(f"none-{uuid.uuid4().hex[:6]}"))
+        with pytest.raises(Refused) as refused:
+            client.enrol(collection, ada.person_id, b"not an image")
+        assert refused.value.request_id
+
+    async def in_async() -> list[str]:
+        async with AsyncClient(stack.gateway_url) as client:
+            result = await client.identify(collection, photo)
+            return [str(face.name) for face in result.faces]
+
+    assert asyncio.run(in_async())[0] == "Ada"
