@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from facerec_client import AsyncClient, Client, NotFound, Refused
+from facerec_client import AsyncClient, Client, GrpcClient, NotFound, Refused
 from facerec_devstack.stack import Stack
 
 PEOPLE = 6
@@ -105,3 +105,20 @@ def test_typed_client_sync_and_async(stack: Stack, data_dir: Path) -> None:
             return [str(face.name) for face in result.faces]
 
     assert asyncio.run(in_async())[0] == "Ada"
+
+
+def test_typed_client_over_grpc(stack: Stack, data_dir: Path) -> None:
+    photo = sorted((data_dir / "faces").rglob("*.jpg"))[0]
+    collection = f"grpc-{uuid.uuid4().hex[:8]}"
+    with GrpcClient(stack.address("public_grpc")) as client:
+        client.create_collection(collection)
+        bob = client.create_person(collection, "Bob", external_id="E-2")
+        assert client.enrol(collection, bob.person_id, photo).person_id == bob.person_id
+        assert client.identify(collection, photo).faces[0].name == "Bob"
+        assert client.verify(photo, photo).match
+        with pytest.raises(NotFound) as missing:
+            client.identify(f"none-{uuid.uuid4().hex[:6]}", photo)
+        assert missing.value.code == "COLLECTION_NOT_FOUND"
+        with pytest.raises(Refused) as refused:
+            client.enrol(collection, bob.person_id, b"not an image")
+        assert refused.value.code in {"INVALID_IMAGE", "UNSUPPORTED_MEDIA_TYPE"}

@@ -13,6 +13,7 @@ from facerec_client.api import (
     Unavailable,
     Verification,
 )
+from facerec_client.grpc_client import GrpcClient
 
 __all__ = [
     "ApiError",
@@ -20,6 +21,7 @@ __all__ = [
     "Client",
     "Collection",
     "Enrolled",
+    "GrpcClient",
     "Identification",
     "NotFound",
     "Person",
