@@ -72,13 +72,20 @@ def test_log_lines_are_json_with_the_request_id(capsys: pytest.CaptureFixture[st
     from facerec_common.logs import configure_logging
     from facerec_common.telemetry import REQUEST_ID
 
-    configure_logging("test", "INFO")
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    configure_logging("test", "INFO")  # its handler writes to this test's captured stderr
     token = REQUEST_ID.set("req-7")
     try:
         logging.getLogger("facerec.test").warning("enrolled %d faces", 3)
     finally:
         REQUEST_ID.reset(token)
-    logging.getLogger("facerec.test").warning("outside a request")
+    try:
+        logging.getLogger("facerec.test").warning("outside a request")
+    finally:
+        # Later log lines (e.g. at exit) must not go to a capture stream closed by then.
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert lines[0]["message"] == "enrolled 3 faces"
     assert (lines[0]["request_id"], lines[0]["service"], lines[0]["level"]) == ("req-7", "test", "WARNING")
