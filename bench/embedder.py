@@ -97,6 +97,7 @@ def start_embedder(model_path: Path, batching: bool) -> tuple[subprocess.Popen[b
     env = {
         **os.environ,
         "FACEREC_EMBEDDER_PORT": str(port),
+        "FACEREC_EMBEDDER_METRICS_PORT": "-1",  # two embedders side by side: no metrics port to share
         "FACEREC_EMBEDDER_HOST": "127.0.0.1",
         "FACEREC_EMBEDDER_MODEL_PATH": str(model_path),
         "FACEREC_EMBEDDER_BATCHING": "true" if batching else "false",
