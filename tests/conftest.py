@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -25,6 +27,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_root, model_path: Path) -
     running.start()
     yield running
     running.stop()
+
+
+CliRun = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="session")
+def facerec_cli(stack: Stack) -> CliRun:
+    """Runs the `facerec` command line tool against the stack: facerec_cli("people", "--collection", c)."""
+
+    def run(*args: str, timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "facerec_client.cli", "--url", stack.gateway_url, *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+
+    return run
 
 
 @pytest.fixture(scope="session")

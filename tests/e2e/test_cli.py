@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import subprocess
-import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,15 +16,7 @@ from facerec_client import AsyncClient, Client, GrpcClient, NotFound, Refused
 from facerec_devstack.stack import Stack
 
 PEOPLE = 6
-
-
-def facerec(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "facerec_client.cli", "--url", stack.gateway_url, *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+Cli = Callable[..., subprocess.CompletedProcess[str]]  # the facerec_cli fixture (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +33,11 @@ def photo_folder(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Pa
     return root
 
 
-def test_enrol_a_folder_then_nothing_new_on_a_second_run(stack: Stack, photo_folder: Path, tmp_path: Path) -> None:
+def test_enrol_a_folder_then_nothing_new_on_a_second_run(facerec_cli: Cli, photo_folder: Path, tmp_path: Path) -> None:
     collection = f"cli-{uuid.uuid4().hex[:8]}"
     photos = sum(1 for p in photo_folder.rglob("*") if p.is_file() or p.is_symlink())
     refusals = tmp_path / "refused.csv"
-    first = facerec(stack, "enrol", str(photo_folder), "--collection", collection, "--refusals", str(refusals))
+    first = facerec_cli("enrol", str(photo_folder), "--collection", collection, "--refusals", str(refusals))
     assert first.returncode == 0, first.stderr
     assert f"{photos}/{photos} photos" in first.stderr  # the progress bar reached the end
     assert f"enrolled {photos - 1} photos, skipped 0 already enrolled, refused 1; {PEOPLE} new people" in first.stdout
@@ -55,30 +47,30 @@ def test_enrol_a_folder_then_nothing_new_on_a_second_run(stack: Stack, photo_fol
     assert [r["code"] for r in rows] == ["NO_FACE"]
     assert Path(rows[0]["path"]).name.startswith("zz-")
 
-    second = facerec(stack, "enrol", str(photo_folder), "--collection", collection)
+    second = facerec_cli("enrol", str(photo_folder), "--collection", collection)
     assert second.returncode == 0, second.stderr
     assert f"enrolled 0 photos, skipped {photos - 1} already enrolled, refused 1; 0 new people" in second.stdout
 
-    listed = facerec(stack, "people", "--collection", collection)
+    listed = facerec_cli("people", "--collection", collection)
     assert len(listed.stdout.splitlines()) == PEOPLE
     assert "3 faces" in listed.stdout
-    assert collection in facerec(stack, "collections").stdout
+    assert collection in facerec_cli("collections").stdout
 
     person = sorted(p for p in photo_folder.iterdir())[1]
     probe = sorted(person.iterdir())[0]
-    identified = facerec(stack, "identify", "--collection", collection, str(probe))
+    identified = facerec_cli("identify", "--collection", collection, str(probe))
     assert person.name.replace("_", " ") in identified.stdout
 
 
-def test_failures_are_one_line_and_non_zero(stack: Stack, tmp_path: Path, data_dir: Path) -> None:
-    missing = facerec(stack, "enrol", str(tmp_path / "nowhere"), "--collection", "x")
+def test_failures_are_one_line_and_non_zero(facerec_cli: Cli, tmp_path: Path, data_dir: Path) -> None:
+    missing = facerec_cli("enrol", str(tmp_path / "nowhere"), "--collection", "x")
     assert missing.returncode != 0
     assert len(missing.stderr.strip().splitlines()) == 1
-    unknown = facerec(stack, "people", "--collection", f"none-{uuid.uuid4().hex[:6]}")
+    unknown = facerec_cli("people", "--collection", f"none-{uuid.uuid4().hex[:6]}")
     assert unknown.returncode != 0
     assert "404" in unknown.stderr
     portrait = sorted((data_dir / "faces").rglob("*.jpg"))[0]
-    same = facerec(stack, "verify", str(portrait), str(portrait))
+    same = facerec_cli("verify", str(portrait), str(portrait))
     assert same.returncode == 0
     assert same.stdout.startswith("same person")
 

@@ -5,27 +5,18 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 from facerec_devstack import photos
-from facerec_devstack.stack import Stack
 
 pytestmark = pytest.mark.e2e
+Cli = Callable[..., subprocess.CompletedProcess[str]]  # the facerec_cli fixture (tests/conftest.py)
 V1 = "/api/v1"
-
-
-def _cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "facerec_client.cli", "--url", stack.gateway_url, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +39,11 @@ def enrolled(api: httpx.Client, data_dir: Path) -> tuple[str, dict[str, list[Pat
 
 
 def test_export_import_with_images_then_recognise_and_reembed(
-    api: httpx.Client, stack: Stack, enrolled: tuple[str, dict[str, list[Path]]], tmp_path: Path
+    api: httpx.Client, facerec_cli: Cli, enrolled: tuple[str, dict[str, list[Path]]], tmp_path: Path
 ) -> None:
     name, chosen = enrolled
     out = tmp_path / "copy.jsonl"
-    done = _cli(stack, "export", name, "-o", str(out), "--images")
+    done = facerec_cli("export", name, "-o", str(out), "--images")
     assert done.returncode == 0, done.stderr
     lines = out.read_bytes().splitlines()
     header = json.loads(lines[0])
@@ -61,7 +52,7 @@ def test_export_import_with_images_then_recognise_and_reembed(
     assert all("aligned" in json.loads(line) for line in lines[5:])
 
     target = f"{name}-cli"
-    done = _cli(stack, "import", target, str(out), "--new-ids")
+    done = facerec_cli("import", target, str(out), "--new-ids")
     assert done.returncode == 0, done.stderr
     assert "imported 4 people and 8 faces" in done.stdout
     for person, paths in chosen.items():
@@ -79,7 +70,7 @@ def test_export_import_with_images_then_recognise_and_reembed(
 
 
 def test_import_refusals_through_rest_and_cli(
-    api: httpx.Client, stack: Stack, enrolled: tuple[str, dict[str, list[Path]]], tmp_path: Path
+    api: httpx.Client, facerec_cli: Cli, enrolled: tuple[str, dict[str, list[Path]]], tmp_path: Path
 ) -> None:
     name, _ = enrolled
     exported = api.get(f"{V1}/collections/{name}/export").content
@@ -102,12 +93,12 @@ def test_import_refusals_through_rest_and_cli(
     assert api.get(f"{V1}/collections/{name}").json()["face_count"] == 8
     assert api.get(f"{V1}/collections/{name}-x").status_code == 404
 
-    missing = _cli(stack, "export", "no-such-collection", "-o", str(tmp_path / "x.jsonl"))
+    missing = facerec_cli("export", "no-such-collection", "-o", str(tmp_path / "x.jsonl"))
     assert missing.returncode != 0
     assert "404 COLLECTION_NOT_FOUND" in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1
     truncated = tmp_path / "truncated.jsonl"
     truncated.write_bytes(exported[: len(exported) // 2].rsplit(b"\n", 1)[0] + b"\n")
-    done = _cli(stack, "import", f"{name}-t", str(truncated), "--new-ids")
+    done = facerec_cli("import", f"{name}-t", str(truncated), "--new-ids")
     assert done.returncode != 0
     assert "truncated" in done.stderr

@@ -17,7 +17,7 @@ import pytest
 
 from facerec.v1 import face_service_pb2 as pb
 from facerec.v1.face_service_pb2_grpc import FaceServiceStub
-from facerec_devstack.processes import free_port
+from facerec_devstack.processes import free_port, terminate
 from facerec_devstack.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,12 +80,7 @@ def nginx(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tu
                 time.sleep(0.2)
         yield base, f"127.0.0.1:{grpc_port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        terminate(process)
 
 
 def _photo(data_dir: Path) -> Path:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from facerec_devstack.processes import free_port
+from facerec_devstack.processes import free_port, terminate
 from facerec_devstack.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,12 +64,7 @@ def prometheus(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             _wait(lambda: _ready(client), 60, f"Prometheus did not start: see {folder / 'prometheus.log'}")
             yield client
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        terminate(process)
 
 
 def _ready(client: httpx.Client) -> bool:

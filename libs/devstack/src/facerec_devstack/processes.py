@@ -57,6 +57,18 @@ class Ports:
         return cls(**{name: int(os.environ.get(var, getattr(defaults, name))) for name, var in variables.items()})
 
 
+def terminate(process: subprocess.Popen[bytes], timeout_s: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout_s`; returns once it is gone."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @dataclass
 class Service:
     name: str
@@ -116,14 +128,8 @@ class ServiceGroup:
 
     def stop(self, name: str, timeout_s: float = 15.0) -> None:
         service = self.services.get(name)
-        if service is None or service.process is None or service.process.poll() is not None:
-            return
-        service.process.send_signal(signal.SIGTERM)
-        try:
-            service.process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            service.process.kill()
-            service.process.wait()
+        if service is not None and service.process is not None:
+            terminate(service.process, timeout_s)
 
     def kill(self, name: str) -> None:
         """SIGKILL, as a crash would: no draining, no goodbye."""
