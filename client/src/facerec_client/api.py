@@ -195,6 +195,10 @@ class _Calls:
         return _Call("POST", f"{V1}/collections", json={"name": name}, ok=201)
 
     @staticmethod
+    def delete_collection(name: str) -> _Call:
+        return _Call("DELETE", f"{V1}/collections/{name}", ok=204)
+
+    @staticmethod
     def people_page(collection: str, cursor: str | None, limit: int) -> _Call:
         params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
         return _Call("GET", f"{V1}/collections/{collection}/people", params=params)
@@ -262,7 +266,7 @@ class Client:
                 time.sleep(RETRY_BACKOFF_S * attempt)
                 continue
             if reply.status_code == call.ok:
-                return reply.json()
+                return reply.json() if reply.content else None
             if not _should_retry(call, attempt, reply):
                 raise error_of(reply)
             time.sleep(RETRY_BACKOFF_S * attempt)
@@ -277,6 +281,9 @@ class Client:
 
     def create_collection(self, name: str) -> Collection:
         return Collection.of(self._run(_Calls.create_collection(name)))
+
+    def delete_collection(self, name: str) -> None:
+        self._run(_Calls.delete_collection(name))
 
     def people(self, collection: str, page_size: int = 200) -> Iterator[Person]:
         cursor = None
@@ -333,7 +340,7 @@ class AsyncClient:
                 await asyncio.sleep(RETRY_BACKOFF_S * attempt)
                 continue
             if reply.status_code == call.ok:
-                return reply.json()
+                return reply.json() if reply.content else None
             if not _should_retry(call, attempt, reply):
                 raise error_of(reply)
             await asyncio.sleep(RETRY_BACKOFF_S * attempt)
@@ -349,6 +356,9 @@ class AsyncClient:
 
     async def create_collection(self, name: str) -> Collection:
         return Collection.of(await self._run(_Calls.create_collection(name)))
+
+    async def delete_collection(self, name: str) -> None:
+        await self._run(_Calls.delete_collection(name))
 
     async def people(self, collection: str, page_size: int = 200) -> AsyncIterator[Person]:
         cursor = None

@@ -99,6 +99,9 @@ class GrpcClient:
         reply = self._call(self._faces.CreateCollection, registry_pb2.CreateCollectionRequest(name=name))
         return Collection(reply.name, reply.people_count, reply.face_count, {})
 
+    def delete_collection(self, name: str) -> None:
+        self._call(self._faces.DeleteCollection, registry_pb2.DeleteCollectionRequest(name=name))
+
     def create_person(self, collection: str, name: str, external_id: str | None = None) -> Person:
         request = registry_pb2.CreatePersonRequest(collection=collection, name=name, external_id=external_id or "")
         reply = self._call(self._faces.CreatePerson, request)
