@@ -80,6 +80,14 @@ def test_identify_a_group_photo_then_enrol_a_face_from_the_page(
         wait.until(lambda d: "Console Person" in _canvas_labels(d))
         assert _canvas_labels(browser).count("Console Person") == 1
         wait.until(lambda d: "Console Person" in d.find_element("id", "people-list").text)
+
+        # A second face typed with an existing name goes to that person, not to a new one.
+        second = browser.find_elements("css selector", "#faces li.face")[1]
+        second.find_element("css selector", ".enrol-name").send_keys("Console Person")
+        second.find_element("css selector", ".enrol").click()
+        wait.until(lambda d: _canvas_labels(d).count("Console Person") == 2)
+        people = api.get(f"/api/v1/collections/{collection}/people").json()["people"]
+        assert [(p["name"], p["face_count"]) for p in people] == [("Console Person", 2)]
         if target := os.environ.get("FACEREC_CONSOLE_SCREENSHOT"):
             browser.save_screenshot(target)
     except Exception as exc:

@@ -117,16 +117,20 @@ async function draw(file, faces) {
 }
 
 async function enrol(faceIndex, name) {
-  if (!name.trim()) throw new Error("type the person's name first");
-  const person = await api("POST", `/collections/${collection()}/people`, { name: name.trim() });
+  name = name.trim();
+  if (!name) throw new Error("type the person's name first");
+  // An existing person of that name gets the face; otherwise a new person is made.
+  const people = (await api("GET", `/collections/${collection()}/people?limit=500`)).people;
+  const existing = people.find((p) => p.name === name);
+  const person = existing || (await api("POST", `/collections/${collection()}/people`, { name }));
   const form = new FormData();
   form.append("file", lastPhoto);
   form.append("face_index", String(faceIndex));
   try {
     await api("POST", `/collections/${collection()}/people/${person.person_id}/faces`, form);
   } catch (error) {
-    // Refused (e.g. FACE_TOO_SMALL): do not leave a person without a face behind.
-    await api("DELETE", `/collections/${collection()}/people/${person.person_id}`).catch(() => null);
+    // Refused (e.g. FACE_TOO_SMALL): do not leave a new person without a face behind.
+    if (!existing) await api("DELETE", `/collections/${collection()}/people/${person.person_id}`).catch(() => null);
     throw error;
   }
   await identify(lastPhoto);
