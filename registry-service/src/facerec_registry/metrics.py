@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from prometheus_client import Gauge, Histogram
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,6 +22,12 @@ DB_CONNECTIONS_IN_USE = Gauge(
     "facerec_registry_db_connections_in_use", "Database connections checked out of a pool.", ["pool"]
 )
 DB_POOL_SIZE = Gauge("facerec_registry_db_pool_size", "Connections a pool keeps open.", ["pool"])
+
+
+def forget_collection(name: str) -> None:
+    """A deleted collection stops reporting its size (other replicas forget it at their restart)."""
+    with contextlib.suppress(KeyError):
+        COLLECTION_FACES.remove(name)
 
 
 def watch_pool(name: str, engine: AsyncEngine) -> None:

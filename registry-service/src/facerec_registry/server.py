@@ -154,6 +154,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         name = convert.collection_name(request.name)
         async with self._session() as session:
             await repository.delete_collection(session, name, _actor(context))
+        metrics.forget_collection(name)
         return registry_pb2.DeleteCollectionResponse()
 
     # -- people
