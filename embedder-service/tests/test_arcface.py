@@ -10,7 +10,7 @@ import pytest
 
 from facerec_common.models import MOBILEFACENET
 from facerec_common.rgb import RgbArray
-from facerec_embedder.arcface import ArcFaceModel, Runtime, provider_options, to_fp16
+from facerec_embedder.arcface import ArcFaceModel, Runtime, provider_options, to_fp16, with_preprocessing
 
 
 def test_identity_of_the_default_model(model: ArcFaceModel) -> None:
@@ -103,9 +103,27 @@ def test_fp16_copy_keeps_float32_at_its_edges(model_path: Path) -> None:
 
 def test_tensorrt_options_cover_every_batch_the_batcher_sends(tmp_path: Path) -> None:
     runtime = Runtime(fp16=True, trt_cache_dir=tmp_path)
-    options = provider_options("TensorrtExecutionProvider", runtime, "data", max_batch=64)
+    options = provider_options("TensorrtExecutionProvider", runtime, "crops", max_batch=64)
     assert options["trt_fp16_enable"] == "True"
     assert options["trt_engine_cache_path"] == str(tmp_path)
-    assert options["trt_profile_min_shapes"] == "data:1x3x112x112"
-    assert options["trt_profile_max_shapes"] == "data:64x3x112x112"
-    assert provider_options("CPUExecutionProvider", runtime, "data", 64) == {}
+    assert options["trt_profile_min_shapes"] == "crops:1x112x112x3"
+    assert options["trt_profile_max_shapes"] == "crops:64x112x112x3"
+    assert provider_options("CPUExecutionProvider", runtime, "crops", 64) == {}
+
+
+def test_graph_takes_uint8_crops_and_normalises_them(model_path: Path) -> None:
+    # The provider (a GPU's, where there is one) does the cast, layout and scaling, not numpy.
+    import onnx
+
+    for source in (onnx.load(str(model_path)), to_fp16(onnx.load(str(model_path)))):
+        graph = with_preprocessing(source, 127.5, 127.5).graph
+        (crops,) = graph.input
+        assert crops.type.tensor_type.elem_type == onnx.TensorProto.UINT8
+        assert [d.dim_value for d in crops.type.tensor_type.shape.dim][1:] == [112, 112, 3]
+        assert [n.op_type for n in graph.node[:4]] == ["Cast", "Transpose", "Sub", "Div"]
+    # A model that normalises itself gets the crops as float NCHW, unscaled.
+    original = onnx.load(str(model_path))
+    model_input = original.graph.input[0].name
+    self_normalising = with_preprocessing(original, 0.0, 1.0).graph
+    assert [n.op_type for n in self_normalising.node[:2]] == ["Cast", "Transpose"]
+    assert self_normalising.node[1].output[0] == model_input
