@@ -60,17 +60,30 @@ def test_crashed_service_gives_503_then_recovers(stack: Stack, api: httpx.Client
     assert api.get("/readyz").status_code == 200
 
 
+def _detections_in_flight(metrics_url: str) -> float:
+    for line in httpx.get(metrics_url).text.splitlines():
+        if line.startswith("facerec_grpc_requests_in_flight{") and 'method="Detect"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 def test_sigterm_lets_in_flight_requests_finish(stack: Stack, api: httpx.Client, data_dir: Path) -> None:
     group = Image.open(data_dir / "group/2008_004176.jpg")
     big = io.BytesIO()
-    group.resize((group.width * 3, group.height * 3)).save(big, format="JPEG", quality=95)
-    slow = big.getvalue()  # a second or so of detection
+    group.resize((group.width * 4, group.height * 4)).save(big, format="JPEG", quality=95)
+    slow = big.getvalue()  # most of a second of detection
     detector = stack.group.services["detector"].process
     assert detector is not None
+    metrics_url = stack.metrics_urls()["detector"]
     try:
         with ThreadPoolExecutor(1) as pool:
             pending = pool.submit(lambda: api.post(f"{V1}/detect", files={"file": ("g.jpg", slow)}))
-            time.sleep(0.3)
+            # Signal once the detector holds the call (a fixed sleep raced the upload on a busy machine).
+            deadline = time.monotonic() + 10
+            while _detections_in_flight(metrics_url) < 1:
+                assert not pending.done(), "the detection ended before it was seen in flight"
+                assert time.monotonic() < deadline, "the detection never reached the detector"
+                time.sleep(0.01)
             detector.send_signal(signal.SIGTERM)
             reply = pending.result(timeout=60)
         assert reply.status_code == 200, reply.text
@@ -96,12 +109,13 @@ def test_concurrent_enrolments_and_deletes_stay_consistent(api: httpx.Client, da
             return api.post(url, files={"file": ("n.jpg", photo)}, data={"select": "largest"})
 
         with ThreadPoolExecutor(6) as pool:
-            enrolled = [r.json()["face_id"] for r in pool.map(enrol, shots) if r.status_code == 201]
+            replies = list(pool.map(enrol, shots))
+            enrolled = [r.json()["face_id"] for r in replies if r.status_code == 201]
             doomed = enrolled[::2]
             deletes = list(pool.map(lambda f: api.delete(f"{V1}/collections/{collection}/faces/{f}"), doomed))
             # Deleting the same faces again, concurrently, finds nothing left to delete.
             again = list(pool.map(lambda f: api.delete(f"{V1}/collections/{collection}/faces/{f}"), doomed))
-        assert len(enrolled) == len(shots)
+        assert len(enrolled) == len(shots), [r.text for r in replies if r.status_code != 201]
         assert all(r.status_code == 204 for r in deletes)
         assert all(r.status_code == 404 for r in again)
         listed = api.get(f"{V1}/collections/{collection}/faces", params={"limit": 500}).json()["faces"]
