@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterable
 
 import grpc
 import numpy as np
+import psycopg
 import pytest
 
 from facerec.common.v1 import types_pb2
@@ -235,3 +236,41 @@ async def test_import_refusals_leave_nothing_behind(replicas: tuple[Stub, Stub])
 
     unchanged = await stub.GetCollection(registry_pb2.GetCollectionRequest(name=name), timeout=10)
     assert (unchanged.people_count, unchanged.face_count) == (5, 10)
+
+
+async def test_import_holds_vacuum_off_and_counts_its_own_people(
+    replicas: tuple[Stub, Stub], database_url: str
+) -> None:
+    # A VACUUM during an import counts the import's uncommitted people as absent and records the
+    # table as empty; the faces' foreign-key checks, planned at the end of the faces COPY, then
+    # scan a whole index per face (a 1M import after a deleted collection ran for hours).
+    chunks = list(synthetic.collection_file(MODEL, synthetic.unit_vectors(rng, 400, MODEL.dimension), 2, 100))
+    people_end = 3  # header, then the 200 people in two chunks
+    seen: dict[str, object] = {}
+
+    async with await psycopg.AsyncConnection.connect(database_url.replace("+psycopg", ""), autocommit=True) as db:
+
+        async def requests() -> AsyncIterator[registry_pb2.ImportCollectionRequest]:
+            name = f"vacuum-{uuid.uuid4().hex[:8]}"
+            for i, chunk in enumerate(chunks):
+                yield registry_pb2.ImportCollectionRequest(collection=name if i == 0 else "", data=chunk)
+                if i == people_end:  # the first faces are on their way: wait for their COPY
+                    for _ in range(200):
+                        copying = await (await db.execute("SELECT count(*) FROM pg_stat_progress_copy")).fetchone()
+                        if copying and copying[0]:
+                            break
+                        await asyncio.sleep(0.05)
+                    await db.execute("SET lock_timeout = '200ms'")
+                    try:
+                        await db.execute("VACUUM people")
+                        seen["vacuum"] = "ran"
+                    except psycopg.errors.LockNotAvailable:
+                        seen["vacuum"] = "held off"
+                    row = await (await db.execute("SELECT reltuples FROM pg_class WHERE relname = 'people'")).fetchone()
+                    seen["people_estimate"] = row[0] if row else None
+
+        imported = await replicas[0].ImportCollection(requests(), timeout=60)
+    assert imported.faces_imported == 400
+    assert seen["vacuum"] == "held off"
+    assert isinstance(seen["people_estimate"], float)
+    assert seen["people_estimate"] >= 200

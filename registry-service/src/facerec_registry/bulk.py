@@ -68,6 +68,13 @@ async def import_collection(
             {"id": uuid.uuid4(), "name": collection_name},
         )
         collection = await _collection(session, collection_name, for_update=True)
+        # The planner must know how many people this transaction adds before the faces' foreign
+        # key checks are planned (at the end of the faces COPY). A VACUUM running meanwhile counts
+        # our uncommitted rows as absent and records `people` as empty; the checks then scan a
+        # whole index per face (hours at 1M faces). Holding off (auto)vacuum for the import and
+        # analysing our own rows, which ANALYZE counts, keeps the estimates true. Writes other
+        # than another import or a VACUUM are not blocked by this lock.
+        await session.execute(text("LOCK TABLE people, faces IN SHARE UPDATE EXCLUSIVE MODE"))
         await _bind_model(session, collection, header.model)
         await session.flush()
         seq = await _next_seq(session, collection)
@@ -99,6 +106,7 @@ async def import_collection(
                         await copy.write_row(
                             (stored, collection.id, record.name, record.external_id, Jsonb(record.metadata))
                         )
+                await cursor.execute("ANALYZE people")
                 if pending is not None:
                     async with cursor.copy(f"COPY faces ({FACE_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
                         copy.set_types(FACE_TYPES)
@@ -128,6 +136,7 @@ async def import_collection(
                                 )
                             )
                             faces += 1
+                    await cursor.execute("ANALYZE faces")
         except UniqueViolation as exc:
             constraint = exc.diag.constraint_name or ""
             if "external_id" in constraint:
