@@ -274,3 +274,24 @@ async def test_import_holds_vacuum_off_and_counts_its_own_people(
     assert seen["vacuum"] == "held off"
     assert isinstance(seen["people_estimate"], float)
     assert seen["people_estimate"] >= 200
+
+
+async def test_an_answered_import_is_indexed_on_its_replica(database_url: str) -> None:
+    # No background sync and no search in between: the import itself loads the index, so the first
+    # searches of a large import do not scan in SQL while it loads.
+    settings = RegistrySettings(port=0, DATABASE_URL=database_url, index_min_faces=1000, index_sync_interval_s=3600)
+    server, port, _, resources = await create_server(settings)
+    name = f"warm-{uuid.uuid4().hex[:8]}"
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            vectors = synthetic.unit_vectors(rng, 1500, MODEL.dimension)
+            imported = await _import(Stub(channel), name, synthetic.collection_file(MODEL, vectors, PER_PERSON))
+        assert imported.faces_imported == 1500
+        async with await psycopg.AsyncConnection.connect(database_url.replace("+psycopg", "")) as db:
+            row = await (await db.execute("SELECT id FROM collections WHERE name = %s", [name])).fetchone()
+        assert row is not None
+        assert resources.indexes is not None
+        assert resources.indexes.status(row[0])[:2] == ("ready", 1500)
+    finally:
+        await server.stop(None)
+        await resources.close()

@@ -45,6 +45,7 @@ FACE_TYPES += ["int8", "timestamptz"]
 
 @dataclass(frozen=True)
 class Imported:
+    collection_id: uuid.UUID
     collection: CollectionInfo
     people: int
     faces: int
@@ -159,7 +160,7 @@ async def import_collection(
                 )
         await session.refresh(collection)
         info = await _collection_info(session, collection)
-        return Imported(info, len(people), faces)
+        return Imported(collection.id, info, len(people), faces)
 
 
 async def _chain(first: tuple[int, bytes], rest: AsyncIterator[tuple[int, bytes]]) -> AsyncIterator[tuple[int, bytes]]:

@@ -137,6 +137,16 @@ class SearchIndexes:
             return collection_id, seq, faces, index.search_many(vectors, top_k, exact)
         return collection_id, seq, faces, await asyncio.to_thread(index.search_many, vectors, top_k, exact)
 
+    async def load_now(self, collection_id: uuid.UUID) -> None:
+        """Bring one collection's index up to date before answering, as after a bulk import:
+        searches would otherwise scan in SQL while it loads (seconds each at 1M faces, past the
+        gateway's deadline)."""
+        index = self._indexes.get(collection_id)
+        if index is not None:
+            await self._catch_up(index)
+        if collection_id not in self._indexes:
+            await asyncio.shield(await self._ensure_loading(collection_id))
+
     def status(self, collection_id: uuid.UUID) -> tuple[str, int, int]:
         """(state, faces indexed, bytes held): state is ready, loading or absent."""
         index = self._indexes.get(collection_id)

@@ -480,6 +480,12 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         async with self._session() as session:
             done = await bulk.import_collection(session, collection, collection_file.lines(chunks()), first.new_ids)
         log.info("imported %d people and %d faces into '%s'", done.people, done.faces, collection)
+        if self._indexes is not None:
+            # Answered means searchable here at full speed (other replicas load on their next sync).
+            try:
+                await self._indexes.load_now(done.collection_id)
+            except Exception:  # the import stands; searches scan in SQL until a later load succeeds
+                log.exception("the index of '%s' did not load after its import", collection)
         return registry_pb2.ImportCollectionResponse(
             collection=convert.collection(done.collection), people_imported=done.people, faces_imported=done.faces
         )
