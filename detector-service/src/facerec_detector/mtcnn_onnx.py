@@ -212,7 +212,7 @@ def _crops(image: Array, rows: Rows, side: int) -> Array:
         at = start[:, None] + (end - start)[:, None] * steps[None]
         inside = (at >= 0) & (at <= size - 1)
         low = np.floor(at)
-        frac = at - low
+        frac = (at - low).astype(np.float32)  # float32 like TensorFlow's kernel: half the bytes of float64
         low_i = np.clip(low, 0, size - 1).astype(np.intp)
         high_i = np.clip(np.ceil(at), 0, size - 1).astype(np.intp)
         return low_i, high_i, frac, inside
