@@ -206,7 +206,7 @@ def _crops(image: Array, rows: Rows, side: int) -> Array:
 
     def axis(
         lo: Rows, hi: Rows, size: int
-    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], Rows, npt.NDArray[np.bool_]]:
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
         # The box is normalised by the size, then sampled over size - 1, as TensorFlow does.
         start, end = lo / size * (size - 1), hi / size * (size - 1)
         at = start[:, None] + (end - start)[:, None] * steps[None]
