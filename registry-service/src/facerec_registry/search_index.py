@@ -141,10 +141,12 @@ class SearchIndexes:
         """Bring one collection's index up to date before answering, as after a bulk import:
         searches would otherwise scan in SQL while it loads (seconds each at 1M faces, past the
         gateway's deadline)."""
+        if collection_id not in self._indexes:
+            await asyncio.shield(await self._ensure_loading(collection_id))
         index = self._indexes.get(collection_id)
         if index is not None:
-            await self._catch_up(index)
-        if collection_id not in self._indexes:
+            await self._catch_up(index)  # a load that began before the import committed lacks it
+        if collection_id not in self._indexes:  # the catch-up found a full reload due
             await asyncio.shield(await self._ensure_loading(collection_id))
 
     def status(self, collection_id: uuid.UUID) -> tuple[str, int, int]:
