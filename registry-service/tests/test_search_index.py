@@ -249,6 +249,8 @@ async def test_import_holds_vacuum_off_and_counts_its_own_people(
     seen: dict[str, object] = {}
 
     async with await psycopg.AsyncConnection.connect(database_url.replace("+psycopg", ""), autocommit=True) as db:
+        committed = await (await db.execute("SELECT count(*) FROM people")).fetchone()
+        assert committed is not None
 
         async def requests() -> AsyncIterator[registry_pb2.ImportCollectionRequest]:
             name = f"vacuum-{uuid.uuid4().hex[:8]}"
@@ -256,8 +258,14 @@ async def test_import_holds_vacuum_off_and_counts_its_own_people(
                 yield registry_pb2.ImportCollectionRequest(collection=name if i == 0 else "", data=chunk)
                 if i == people_end:  # the first faces are on their way: wait for their COPY
                     for _ in range(200):
-                        copying = await (await db.execute("SELECT count(*) FROM pg_stat_progress_copy")).fetchone()
+                        copying = await (
+                            await db.execute(
+                                "SELECT count(*) FROM pg_stat_progress_copy"
+                                " WHERE relid = 'faces'::regclass AND command = 'COPY FROM'"
+                            )
+                        ).fetchone()
                         if copying and copying[0]:
+                            seen["copying"] = True
                             break
                         await asyncio.sleep(0.05)
                     await db.execute("SET lock_timeout = '200ms'")
@@ -271,9 +279,10 @@ async def test_import_holds_vacuum_off_and_counts_its_own_people(
 
         imported = await replicas[0].ImportCollection(requests(), timeout=60)
     assert imported.faces_imported == 400
+    assert seen.get("copying"), "the faces COPY was never seen"
     assert seen["vacuum"] == "held off"
     assert isinstance(seen["people_estimate"], float)
-    assert seen["people_estimate"] >= 200
+    assert seen["people_estimate"] >= committed[0] + 200  # the import's own people are counted
 
 
 async def test_an_answered_import_is_indexed_on_its_replica(database_url: str) -> None:

@@ -19,6 +19,7 @@ from facerec_embedder import metrics
 log = logging.getLogger(__name__)
 
 INPUT_SIZE = 112
+CROPS = "crops"  # the graph's input: [N,112,112,3] uint8 RGB, as aligned
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,10 @@ def with_preprocessing(model: onnx.ModelProto, mean: float, std: float) -> onnx.
     original = graph.input[0]
     batch = original.type.tensor_type.shape.dim[0]
     crops = helper.make_tensor_value_info(
-        "crops", TensorProto.UINT8, [batch.dim_param or batch.dim_value or "batch", INPUT_SIZE, INPUT_SIZE, 3]
+        CROPS, TensorProto.UINT8, [batch.dim_param or batch.dim_value or "batch", INPUT_SIZE, INPUT_SIZE, 3]
     )
     nodes = [
-        helper.make_node("Cast", ["crops"], ["crops_float"], to=TensorProto.FLOAT),
+        helper.make_node("Cast", [CROPS], ["crops_float"], to=TensorProto.FLOAT),
         helper.make_node("Transpose", ["crops_float"], ["crops_nchw"], perm=[0, 3, 1, 2]),
     ]
     if (mean, std) == (0.0, 1.0):
@@ -156,7 +157,6 @@ class ArcFaceModel:
             options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         available = set(ort.get_available_providers())
         chosen = [p for p in providers if p in available] or ["CPUExecutionProvider"]
-        input_name = "crops"
         # TensorRT makes its own fp16 engine; CUDA needs the model converted; CPU stays fp32.
         self.precision = "fp16" if runtime.fp16 and chosen[0] in GPU_PROVIDERS else "fp32"
         if self.precision == "fp16" and chosen[0] == "CUDAExecutionProvider":
@@ -164,7 +164,7 @@ class ArcFaceModel:
         model = with_preprocessing(model, *normalisation)
         if "TensorrtExecutionProvider" in chosen:
             runtime.trt_cache_dir.mkdir(parents=True, exist_ok=True)
-        with_options = [(p, provider_options(p, runtime, input_name, max_batch)) for p in chosen]
+        with_options = [(p, provider_options(p, runtime, CROPS, max_batch)) for p in chosen]
         self._session = ort.InferenceSession(model.SerializeToString(), options, providers=with_options)
         self._input = self._session.get_inputs()[0].name
         self._output = self._session.get_outputs()[0].name

@@ -64,18 +64,19 @@ async def import_collection(
             raise InvalidArgument("The file is empty: it needs at least the header line.")
         header = cf.parse_header(*first)
         dimension = header.model.dimension
-        await session.execute(
-            text("INSERT INTO collections (id, name) VALUES (:id, :name) ON CONFLICT (name) DO NOTHING"),
-            {"id": uuid.uuid4(), "name": collection_name},
-        )
-        collection = await _collection(session, collection_name, for_update=True)
         # The planner must know how many people this transaction adds before the faces' foreign
         # key checks are planned (at the end of the faces COPY). A VACUUM running meanwhile counts
         # our uncommitted rows as absent and records `people` as empty; the checks then scan a
         # whole index per face (hours at 1M faces). Holding off (auto)vacuum for the import and
         # analysing our own rows, which ANALYZE counts, keeps the estimates true. Writes other
-        # than another import or a VACUUM are not blocked by this lock.
+        # than another import or a VACUUM are not blocked by this lock; taken before any row
+        # lock, so an import waiting for another holds nothing enrolments need.
         await session.execute(text("LOCK TABLE people, faces IN SHARE UPDATE EXCLUSIVE MODE"))
+        await session.execute(
+            text("INSERT INTO collections (id, name) VALUES (:id, :name) ON CONFLICT (name) DO NOTHING"),
+            {"id": uuid.uuid4(), "name": collection_name},
+        )
+        collection = await _collection(session, collection_name, for_update=True)
         await _bind_model(session, collection, header.model)
         await session.flush()
         seq = await _next_seq(session, collection)
