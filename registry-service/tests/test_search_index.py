@@ -287,15 +287,21 @@ async def test_import_holds_vacuum_off_and_counts_its_own_people(
 
 async def test_an_answered_import_is_indexed_on_its_replica(database_url: str) -> None:
     # No background sync and no search in between: the import itself loads the index, so the first
-    # searches of a large import do not scan in SQL while it loads.
+    # searches of a large import do not scan in SQL while it loads, and faces imported into a
+    # collection that already had an index are in its compressed index, not scanned exactly.
     settings = RegistrySettings(port=0, DATABASE_URL=database_url, index_min_faces=1000, index_sync_interval_s=3600)
     server, port, _, resources = await create_server(settings)
     name = f"warm-{uuid.uuid4().hex[:8]}"
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            vectors = synthetic.unit_vectors(rng, 1500, MODEL.dimension)
-            imported = await _import(Stub(channel), name, synthetic.collection_file(MODEL, vectors, PER_PERSON))
-        assert imported.faces_imported == 1500
+            stub = Stub(channel)
+            small = synthetic.unit_vectors(rng, 200, MODEL.dimension)
+            await _import(stub, name, synthetic.collection_file(MODEL, small, PER_PERSON))
+            assert (await _match(stub, name, small[0])).method == "exact"  # under index_min_faces
+            vectors = synthetic.unit_vectors(rng, 1300, MODEL.dimension)
+            imported = await _import(stub, name, synthetic.collection_file(MODEL, vectors, PER_PERSON))
+            assert (await _match(stub, name, vectors[0])).method == "index"
+        assert imported.faces_imported == 1300
         async with await psycopg.AsyncConnection.connect(database_url.replace("+psycopg", "")) as db:
             row = await (await db.execute("SELECT id FROM collections WHERE name = %s", [name])).fetchone()
         assert row is not None

@@ -148,6 +148,12 @@ class SearchIndexes:
             await self._catch_up(index)  # a load that began before the import committed lacks it
         if collection_id not in self._indexes:  # the catch-up found a full reload due
             await asyncio.shield(await self._ensure_loading(collection_id))
+        index = self._indexes.get(collection_id)
+        # Imported into a collection that had an index: fold the new faces in now rather than scan
+        # them exactly until the background rebuild (one rebuild at a time, as there).
+        if index is not None and index.needs_rebuild() and (self._rebuilding is None or self._rebuilding.done()):
+            self._rebuilding = asyncio.create_task(self._rebuild(index))
+            await asyncio.shield(self._rebuilding)
 
     def status(self, collection_id: uuid.UUID) -> tuple[str, int, int]:
         """(state, faces indexed, bytes held): state is ready, loading or absent."""
