@@ -44,6 +44,17 @@ def facerec_cli(stack: Stack) -> CliRun:
 
 
 @pytest.fixture(scope="session")
+def run_example() -> Callable[..., str]:
+    """Runs one of examples/ to its end and returns what it printed: run_example("grpc_client.py", address)."""
+
+    def run(script: str, *args: str) -> str:
+        command = [sys.executable, str(Path(__file__).resolve().parents[1] / "examples" / script), *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def api(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.gateway_url, timeout=60) as client:
         yield client

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,6 @@ import pytest
 from facerec_client import AsyncClient, Client, GrpcClient, NotFound, Refused
 from facerec_devstack.stack import Stack
 
-ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = 6
 Cli = Callable[..., subprocess.CompletedProcess[str]]  # the facerec_cli fixture (tests/conftest.py)
 
@@ -119,16 +117,9 @@ def test_typed_client_over_grpc(stack: Stack, data_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("transport", ["rest", "grpc"])
-def test_the_client_tour_example_runs(stack: Stack, transport: str) -> None:
+def test_the_client_tour_example_runs(stack: Stack, run_example: Callable[..., str], transport: str) -> None:
     where = stack.address("public_grpc") if transport == "grpc" else stack.gateway_url
-    args = [where, *(["--grpc"] if transport == "grpc" else [])]
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "examples/python_client.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    out = run_example("python_client.py", where, *(["--grpc"] if transport == "grpc" else []))
     assert "enrolled face" in out
     assert ": Hugh Grant (" in out
     assert "refused: NO_FACE" in out

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import grpc
@@ -19,7 +17,6 @@ from facerec_devstack import photos
 from facerec_devstack.stack import Stack
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -97,14 +94,8 @@ def test_errors_carry_their_code(faces: FaceServiceStub, data_dir: Path) -> None
     assert type(_code(faces.Verify, pb.VerifyRequest(image_a=no_face, image_b=photo))) is errors.NoFace
 
 
-def test_readme_client_example_runs(stack: Stack) -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "examples/grpc_client.py"), stack.address("public_grpc")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+def test_readme_client_example_runs(stack: Stack, run_example: Callable[..., str]) -> None:
+    out = run_example("grpc_client.py", stack.address("public_grpc"))
     assert "enrolled face" in out
     assert ": Ada (" in out
     assert "unknown person -> PersonNotFound" in out
