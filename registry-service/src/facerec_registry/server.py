@@ -573,7 +573,7 @@ def search_indexes(engine: AsyncEngine, settings: RegistrySettings) -> SearchInd
         factory=settings.index_factory,
         min_faces=settings.index_min_faces,
         candidates=settings.index_candidates,
-        batch_threads=settings.index_threads,
+        threads=settings.index_threads,
     )
     sync = SyncSettings(interval_s=settings.index_sync_interval_s, tombstone_retention_s=settings.tombstone_retention_s)
     return SearchIndexes(engine, index, sync)

@@ -36,10 +36,10 @@ class RegistrySettings(GrpcServiceSettings):
     index_min_faces: int = Field(
         10_000, ge=0, description="Collections with fewer faces are searched exhaustively (as fast, and exact)."
     )
-    index_candidates: int = Field(256, ge=1, le=100_000, description="Index candidates re-ranked exactly per search.")
-    index_factory: str | None = Field(None, description="FAISS index factory string; default PQ<dim/2>x4fs.")
+    index_candidates: int = Field(512, ge=1, le=100_000, description="Index candidates re-ranked exactly per search.")
+    index_factory: str | None = Field(None, description="FAISS index factory string; default RR<dim>,PQ<dim/4>x4fs.")
     index_threads: int = Field(
-        2, ge=1, le=64, description="Threads a search of several faces (a group photo) may use; one face uses one."
+        2, ge=1, le=64, description="Threads one search reads a large index with (it is split into as many shards)."
     )
     index_sync_interval_s: float = Field(1.0, gt=0, description="How often indexes catch up in the background.")
     tombstone_retention_s: float = Field(

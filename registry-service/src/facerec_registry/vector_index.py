@@ -16,21 +16,18 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Literal
 
-import faiss  # type: ignore[import-untyped]
 import numpy as np
 import numpy.typing as npt
+
+from facerec_registry.ann import ShardedIndex
 
 Method = Literal["exact", "index"]
 UUIDS = np.dtype("V16")  # uuid.UUID.bytes, so ids sort, compare and search without Python objects
 
 Floats = npt.NDArray[np.float32]
 Ids = npt.NDArray[np.void]
-
-# Training a product quantiser needs enough rows per centroid; faiss asks for ~39 per centroid.
-MIN_TRAIN_ROWS = 2_000
-MAX_TRAIN_ROWS = 65_536
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,7 @@ class Snapshot:
     alive: npt.NDArray[np.bool_]
     # Row numbers of base.face_ids in sorted order, to find a face's row by binary search.
     order: npt.NDArray[np.intp]
-    ann: Any | None  # faiss index over base rows, or None: base is scanned exactly
+    ann: ShardedIndex | None  # compressed index over base rows, or None: base is scanned exactly
     delta: Rows
     dead: int  # rows of base no longer alive
 
@@ -84,22 +81,22 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class IndexSettings:
-    # FAISS index over the base. Default: product quantisation with 4-bit codes for every
-    # two dimensions, scanned in full with SIMD ("fast scan"); chosen by measurement (README).
+    # FAISS index over the base. Default: a random rotation (spreads the variance evenly over
+    # the sub-quantisers), then product quantisation with 4-bit codes for every four
+    # dimensions, scanned in full with SIMD ("fast scan"); chosen by measurement (README).
     factory: str | None = None
     # Collections smaller than this are scanned exactly: as fast, and exact.
     min_faces: int = 10_000
     # Compressed-index candidates re-ranked exactly per search (at least 8 per person asked for).
-    candidates: int = 256
+    candidates: int = 512
 
     def factory_for(self, dimension: int) -> str:
-        return self.factory or f"PQ{dimension // 2}x4fs"
+        return self.factory or f"RR{dimension},PQ{dimension // 4}x4fs"
 
     # Rebuild the base when the delta or the deleted rows pass this share of it.
     rebuild_ratio: float = 0.1
-    # OpenMP threads for a search of several faces at once (a group photo). A single face
-    # searches on one: on a shared machine, waiting threads cost more than they save.
-    batch_threads: int = 2
+    # Threads one search reads the compressed index with (it is split into as many shards).
+    threads: int = 2
 
 
 @dataclass
@@ -190,9 +187,7 @@ class CollectionIndex:
             wanted = max(self.settings.candidates, 8 * top_k)
             # Over-ask by the dead rows so deletes never starve the candidates.
             ask = min(wanted + s.dead, len(s.base))
-            # Per calling thread (OpenMP's setting is), so concurrent searches do not interfere.
-            faiss.omp_set_num_threads(self.settings.batch_threads if len(queries) > 1 else 1)
-            _, found = s.ann.search(queries, ask)
+            found = s.ann.search(queries, ask, self.settings.threads)
         else:
             all_scores = queries @ s.base.vectors.T
         results = []
@@ -215,11 +210,11 @@ class CollectionIndex:
         s = self.snapshot
         arrays = (s.base.vectors, s.base.face_ids, s.base.person_ids, s.alive, s.order)
         delta = (s.delta.vectors, s.delta.face_ids, s.delta.person_ids)
-        ann = int(s.ann.sa_code_size() * s.ann.ntotal) if s.ann is not None else 0
+        ann = s.ann.code_bytes if s.ann is not None else 0
         return sum(a.nbytes for a in (*arrays, *delta)) + ann
 
 
-def _snapshot(base: Rows, ann: Any | None, delta: Rows) -> Snapshot:
+def _snapshot(base: Rows, ann: ShardedIndex | None, delta: Rows) -> Snapshot:
     order = np.argsort(base.face_ids, kind="stable")
     return Snapshot(base=base, alive=np.ones(len(base), bool), order=order, ann=ann, delta=delta, dead=0)
 
@@ -239,12 +234,8 @@ def _missing(before: Rows, after: Rows) -> Ids:
     return before.face_ids[~np.isin(before.face_ids, after.face_ids)]
 
 
-def _build_ann(vectors: Floats, settings: IndexSettings) -> Any:
-    index = faiss.index_factory(vectors.shape[1], settings.factory_for(vectors.shape[1]), faiss.METRIC_INNER_PRODUCT)
-    step = max(1, len(vectors) // MAX_TRAIN_ROWS)
-    index.train(np.ascontiguousarray(vectors[::step][:MAX_TRAIN_ROWS]))
-    index.add(vectors)
-    return index
+def _build_ann(vectors: Floats, settings: IndexSettings) -> ShardedIndex:
+    return ShardedIndex.build(vectors, settings.factory_for(vectors.shape[1]), settings.threads)
 
 
 def _best_per_person(scores: Floats, faces: Ids, people: Ids, top_k: int) -> list[Hit]:
