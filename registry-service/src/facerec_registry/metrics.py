@@ -15,6 +15,11 @@ SEARCH_SECONDS = Histogram(
     ["method"],
     buckets=LATENCY_BUCKETS,
 )
+INDEX_READ_QUERIES = Histogram(
+    "facerec_registry_index_read_queries",
+    "Face queries answered by one read of a compressed index (searches that arrive during a read share the next).",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
 COLLECTION_FACES = Gauge(
     "facerec_registry_collection_faces", "Faces in a collection, as of its last search.", ["collection"]
 )

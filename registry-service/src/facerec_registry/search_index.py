@@ -32,6 +32,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection as SAConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from facerec_registry.scan_queue import ScanQueue
 from facerec_registry.vector_index import UUIDS, CollectionIndex, Hit, IndexSettings, Method, Rows
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ log = logging.getLogger(__name__)
 COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 PARSE_BLOCK_BYTES = 4 << 20
 # Below this many faces a single-face search runs on the event loop (~2 ms on 2 cores);
-# larger ones go to a thread so the loop keeps serving other calls meanwhile.
+# larger ones are read in a thread (searches arriving meanwhile share the next read) so the
+# loop keeps serving other calls.
 INLINE_SEARCH_FACES = 200_000
 # ... and so does an exact scan of this many (a full scan of 200k would block it for ~40 ms).
 INLINE_EXACT_FACES = 20_000
@@ -76,6 +78,7 @@ class SearchIndexes:
         self._ids: dict[str, uuid.UUID] = {}  # collection name -> id (names never change)
         self._locks: dict[uuid.UUID, asyncio.Lock] = {}
         self._loading: dict[uuid.UUID, asyncio.Task[CollectionIndex | None]] = {}
+        self._reads: dict[uuid.UUID, ScanQueue] = {}
         self._rebuilding: asyncio.Task[None] | None = None
         self._background: asyncio.Task[None] | None = None
         self._last_prune = 0.0
@@ -92,6 +95,8 @@ class SearchIndexes:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        for reads in self._reads.values():
+            await reads.close()
 
     async def load_all(self) -> None:
         """Start loading every collection that holds faces and has no index here yet: at start-up,
@@ -114,7 +119,7 @@ class SearchIndexes:
         if index is None:
             return None
         vectors = np.asarray(queries, dtype=np.float32).reshape(len(queries), -1)
-        return await asyncio.to_thread(index.search_many, vectors, top_k, exact), index.snapshot.size
+        return await self._search(index, vectors, top_k, exact), index.snapshot.size
 
     async def search_as_is(
         self, collection_name: str, model_version: str, queries: Sequence[list[float]], top_k: int, exact: bool
@@ -130,12 +135,21 @@ class SearchIndexes:
         seq = index.applied_seq
         faces = index.snapshot.size
         vectors = np.asarray(queries, dtype=np.float32).reshape(len(queries), -1)
+        return collection_id, seq, faces, await self._search(index, vectors, top_k, exact)
+
+    async def _search(
+        self, index: CollectionIndex, vectors: np.ndarray, top_k: int, exact: bool
+    ) -> list[tuple[list[Hit], Method]]:
         snapshot = index.snapshot
-        quick = faces < INLINE_EXACT_FACES or (snapshot.ann is not None and not exact and faces < INLINE_SEARCH_FACES)
+        compressed = snapshot.ann is not None and not exact
+        quick = snapshot.size < (INLINE_SEARCH_FACES if compressed else INLINE_EXACT_FACES)
         if len(vectors) == 1 and quick:
             # A couple of milliseconds: cheaper here than the hand-off to a thread and back.
-            return collection_id, seq, faces, index.search_many(vectors, top_k, exact)
-        return collection_id, seq, faces, await asyncio.to_thread(index.search_many, vectors, top_k, exact)
+            return index.search_many(vectors, top_k, exact)
+        if compressed:
+            collection_id = uuid.UUID(bytes=index.collection_id)
+            return await self._reads.setdefault(collection_id, ScanQueue()).search(index, vectors, top_k)
+        return await asyncio.to_thread(index.search_many, vectors, top_k, exact)
 
     async def load_now(self, collection_id: uuid.UUID) -> None:
         """Bring one collection's index up to date before answering, as after a bulk import:
@@ -251,6 +265,7 @@ class SearchIndexes:
             await self._catch_up(index)
         await self.load_all()
         self._ids = {name: i for name, i in self._ids.items() if i in self._indexes or i in self._loading}
+        self._reads = {i: reads for i, reads in self._reads.items() if i in self._indexes}
         if self._rebuilding is None or self._rebuilding.done():
             pending = next((i for i in self._indexes.values() if i.needs_rebuild()), None)
             if pending is not None:
