@@ -27,36 +27,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection as SAConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from facerec_registry.face_rows import STATE_SQL, CollectionState, copy_faces, load_collection
 from facerec_registry.scan_queue import ScanQueue
-from facerec_registry.vector_index import UUIDS, CollectionIndex, Hit, IndexSettings, Method, Rows
+from facerec_registry.vector_index import UUIDS, CollectionIndex, Hit, IndexSettings, Method
 
 log = logging.getLogger(__name__)
 
-COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
-PARSE_BLOCK_BYTES = 4 << 20
 # Below this many faces a single-face search runs on the event loop (~2 ms on 2 cores);
 # larger ones are read in a thread (searches arriving meanwhile share the next read) so the
 # loop keeps serving other calls.
 INLINE_SEARCH_FACES = 200_000
 # ... and so does an exact scan of this many (a full scan of 200k would block it for ~40 ms).
 INLINE_EXACT_FACES = 20_000
-
-
-@dataclass(frozen=True)
-class CollectionState:
-    """What a search read of its collection's row: where the index must be to answer it."""
-
-    collection_id: uuid.UUID
-    name: str
-    model_version: str
-    dimension: int
-    change_seq: int
-    reload_seq: int
 
 
 @dataclass(frozen=True)
@@ -72,6 +59,8 @@ class SyncSettings:
 class SearchIndexes:
     def __init__(self, engine: AsyncEngine, index: IndexSettings, sync: SyncSettings) -> None:
         self._engine = engine
+        # Full loads read on a blocking connection of their own, in a thread (face_rows).
+        self._dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._settings = index
         self._sync = sync
         self._indexes: dict[uuid.UUID, CollectionIndex] = {}
@@ -204,13 +193,11 @@ class SearchIndexes:
     async def _load(self, collection_id: uuid.UUID) -> CollectionIndex | None:
         started = time.monotonic()
         async with self._lock(collection_id):
-            async with read_snapshot(self._engine) as conn:
-                state = await _read_state(conn, collection_id)
-                if state is None:
-                    self._indexes.pop(collection_id, None)
-                    return None
-                self._ids[state.name] = collection_id
-                rows = await _copy_faces(conn, state, after_seq=-1)
+            state, rows = await asyncio.to_thread(load_collection, self._dsn, collection_id)
+            if state is None or rows is None:
+                self._indexes.pop(collection_id, None)
+                return None
+            self._ids[state.name] = collection_id
             index = CollectionIndex(collection_id.bytes, state.model_version, state.dimension, self._settings)
             index.reset(rows, state.change_seq)
             loaded = time.monotonic()
@@ -242,7 +229,7 @@ class SearchIndexes:
                 if state.change_seq <= index.applied_seq:
                     return
                 removed = await _tombstones(conn, collection_id, index.applied_seq)
-                added = await _copy_faces(conn, state, after_seq=index.applied_seq)
+                added = await copy_faces(await _driver(conn), state, after_seq=index.applied_seq)
             index.apply(removed, added, state.change_seq)
 
     def _lock(self, collection_id: uuid.UUID) -> asyncio.Lock:
@@ -315,19 +302,15 @@ async def read_snapshot(engine: AsyncEngine):  # type: ignore[no-untyped-def]
             yield conn
 
 
+async def _driver(conn: SAConnection) -> AsyncConnection:
+    """psycopg's own connection under `conn`, in the same transaction (for COPY)."""
+    raw: AsyncConnection = (await conn.get_raw_connection()).driver_connection  # type: ignore[assignment]
+    return raw
+
+
 async def _read_state(conn: SAConnection, collection_id: uuid.UUID) -> CollectionState | None:
-    row = (
-        await conn.execute(
-            text(
-                "SELECT name, model_version, dimension, change_seq, reload_seq FROM collections "
-                "WHERE id = :id AND model_version IS NOT NULL"
-            ),
-            {"id": collection_id},
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    return CollectionState(collection_id, row.name, row.model_version, row.dimension, row.change_seq, row.reload_seq)
+    row = await (await (await _driver(conn)).execute(STATE_SQL, (collection_id,))).fetchone()
+    return CollectionState(collection_id, *row) if row is not None else None
 
 
 async def _tombstones(conn: SAConnection, collection_id: uuid.UUID, after_seq: int) -> np.ndarray:
@@ -336,80 +319,6 @@ async def _tombstones(conn: SAConnection, collection_id: uuid.UUID, after_seq: i
         {"id": collection_id, "seq": after_seq},
     )
     return np.array([r.face_id.bytes for r in rows], dtype=UUIDS)
-
-
-async def _copy_faces(conn: SAConnection, state: CollectionState, after_seq: int) -> Rows:
-    """(face id, person id, embedding) of the collection's faces after `after_seq`, by binary COPY:
-    a million rows in seconds, parsed by numpy without a Python object per row."""
-    dim = state.dimension
-    count = await conn.scalar(
-        text("SELECT count(*) FROM faces WHERE collection_id = :id AND model_version = :version AND seq > :seq"),
-        {"id": state.collection_id, "version": state.model_version, "seq": after_seq},
-    )
-    vectors = np.empty((int(count or 0), dim), np.float32)
-    face_ids = np.empty(len(vectors), UUIDS)
-    person_ids = np.empty(len(vectors), UUIDS)
-    row = np.dtype(
-        [
-            ("fields", ">i2"),
-            ("id_len", ">i4"),
-            ("id", UUIDS),
-            ("person_len", ">i4"),
-            ("person", UUIDS),
-            ("vector_len", ">i4"),
-            ("dim", ">i2"),
-            ("unused", ">i2"),
-            ("vector", ">f4", (dim,)),
-        ]
-    )
-    query = sql.SQL(
-        "COPY (SELECT id, person_id, embedding FROM faces "
-        "WHERE collection_id = {} AND model_version = {} AND seq > {}) TO STDOUT (FORMAT BINARY)"
-    ).format(sql.Literal(str(state.collection_id)), sql.Literal(state.model_version), sql.Literal(after_seq))
-    raw: AsyncConnection = (await conn.get_raw_connection()).driver_connection  # type: ignore[assignment]
-    pending = bytearray()
-    filled = 0
-    header_done = False
-
-    def parse() -> None:
-        nonlocal filled, header_done
-        if not header_done:
-            if len(pending) < 19:
-                return
-            if bytes(pending[:11]) != COPY_SIGNATURE:
-                raise RuntimeError("unexpected COPY header")
-            extension = int.from_bytes(pending[15:19], "big")
-            del pending[: 19 + extension]
-            header_done = True
-        complete = min(len(pending) // row.itemsize, len(vectors) - filled)
-        if complete:
-            parsed = np.frombuffer(pending, row, count=complete)
-            if (parsed["fields"] != 3).any() or (parsed["dim"] != dim).any():
-                raise RuntimeError("unexpected COPY row layout")
-            vectors[filled : filled + complete] = parsed["vector"]
-            face_ids[filled : filled + complete] = parsed["id"]
-            person_ids[filled : filled + complete] = parsed["person"]
-            filled += complete
-            del parsed
-            del pending[: complete * row.itemsize]
-
-    # COPY hands over one row per chunk: parse in blocks, not per row (4.5x faster at 100k rows).
-    block: list[bytes] = []
-    block_bytes = 0
-    async with raw.cursor() as cursor, cursor.copy(query) as copy:
-        async for chunk in copy:
-            block.append(bytes(chunk))
-            block_bytes += len(chunk)
-            if block_bytes >= PARSE_BLOCK_BYTES:
-                pending.extend(b"".join(block))
-                block.clear()
-                block_bytes = 0
-                parse()
-    pending.extend(b"".join(block))
-    parse()
-    if filled != len(vectors) or bytes(pending) != b"\xff\xff":
-        raise RuntimeError(f"COPY returned {filled} of {len(vectors)} rows")
-    return Rows(vectors, face_ids, person_ids)
 
 
 __all__ = ["CollectionState", "SearchIndexes", "SyncSettings"]

@@ -1,0 +1,136 @@
+"""A collection's faces read out of PostgreSQL for the search index, by binary COPY.
+
+The rows are parsed by numpy in blocks, without a Python object per row. A full load (start-up,
+import, reload) runs on its own blocking connection in a worker thread: psycopg's blocking COPY
+reads a million rows about twice as fast as its asyncio one, and the event loop keeps serving
+meanwhile. Catching up a few changes reads on the caller's asyncio connection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import numpy as np
+import psycopg
+from psycopg import AsyncConnection, sql
+
+from facerec_registry.vector_index import UUIDS, Rows
+
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+PARSE_BLOCK_BYTES = 4 << 20
+STATE_SQL = (
+    "SELECT name, model_version, dimension, change_seq, reload_seq FROM collections "
+    "WHERE id = %s AND model_version IS NOT NULL"
+)
+COUNT_SQL = "SELECT count(*) FROM faces WHERE collection_id = %s AND model_version = %s AND seq > %s"
+
+
+@dataclass(frozen=True)
+class CollectionState:
+    """What a search read of its collection's row: where the index must be to answer it."""
+
+    collection_id: uuid.UUID
+    name: str
+    model_version: str
+    dimension: int
+    change_seq: int
+    reload_seq: int
+
+
+class CopyParser:
+    """Rows of a binary COPY of (id, person_id, embedding), fed in chunks of any size."""
+
+    def __init__(self, count: int, dimension: int) -> None:
+        self._vectors = np.empty((count, dimension), np.float32)
+        self._face_ids = np.empty(count, UUIDS)
+        self._person_ids = np.empty(count, UUIDS)
+        self._dimension = dimension
+        self._row = np.dtype(
+            [
+                ("fields", ">i2"),
+                ("id_len", ">i4"),
+                ("id", UUIDS),
+                ("person_len", ">i4"),
+                ("person", UUIDS),
+                ("vector_len", ">i4"),
+                ("dim", ">i2"),
+                ("unused", ">i2"),
+                ("vector", ">f4", (dimension,)),
+            ]
+        )
+        self._pending = bytearray()
+        self._filled = 0
+        self._header_done = False
+
+    def feed(self, chunk: bytes | bytearray | memoryview) -> None:
+        # COPY hands over one row per chunk: parse in blocks, not per row (4.5x faster at 100k rows).
+        self._pending += chunk
+        if len(self._pending) >= PARSE_BLOCK_BYTES:
+            self._parse()
+
+    def rows(self) -> Rows:
+        self._parse()
+        if self._filled != len(self._vectors) or bytes(self._pending) != b"\xff\xff":
+            raise RuntimeError(f"COPY returned {self._filled} of {len(self._vectors)} rows")
+        return Rows(self._vectors, self._face_ids, self._person_ids)
+
+    def _parse(self) -> None:
+        pending = self._pending
+        if not self._header_done:
+            if len(pending) < 19:
+                return
+            if bytes(pending[:11]) != COPY_SIGNATURE:
+                raise RuntimeError("unexpected COPY header")
+            extension = int.from_bytes(pending[15:19], "big")
+            del pending[: 19 + extension]
+            self._header_done = True
+        complete = min(len(pending) // self._row.itemsize, len(self._vectors) - self._filled)
+        if complete:
+            parsed = np.frombuffer(pending, self._row, count=complete)
+            if (parsed["fields"] != 3).any() or (parsed["dim"] != self._dimension).any():
+                raise RuntimeError("unexpected COPY row layout")
+            at = slice(self._filled, self._filled + complete)
+            self._vectors[at] = parsed["vector"]
+            self._face_ids[at] = parsed["id"]
+            self._person_ids[at] = parsed["person"]
+            self._filled += complete
+            del parsed
+            del pending[: complete * self._row.itemsize]
+
+
+def copy_query(state: CollectionState, after_seq: int) -> sql.Composed:
+    return sql.SQL(
+        "COPY (SELECT id, person_id, embedding FROM faces "
+        "WHERE collection_id = {} AND model_version = {} AND seq > {}) TO STDOUT (FORMAT BINARY)"
+    ).format(sql.Literal(str(state.collection_id)), sql.Literal(state.model_version), sql.Literal(after_seq))
+
+
+async def copy_faces(conn: AsyncConnection, state: CollectionState, after_seq: int) -> Rows:
+    """(face id, person id, embedding) of the collection's faces after `after_seq`, in the
+    caller's transaction."""
+    cursor = await conn.execute(COUNT_SQL, (state.collection_id, state.model_version, after_seq))
+    count = await cursor.fetchone()
+    parser = CopyParser(int(count[0]) if count else 0, state.dimension)
+    async with conn.cursor() as copying, copying.copy(copy_query(state, after_seq)) as copy:
+        async for chunk in copy:
+            parser.feed(chunk)
+    return parser.rows()
+
+
+def load_collection(dsn: str, collection_id: uuid.UUID) -> tuple[CollectionState | None, Rows | None]:
+    """The collection's row and all its faces, in one snapshot, on a connection of its own (blocking)."""
+    with psycopg.connect(dsn, autocommit=False) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        with conn.transaction():
+            found = conn.execute(STATE_SQL, (collection_id,)).fetchone()
+            if found is None:
+                return None, None
+            state = CollectionState(collection_id, *found)
+            count = conn.execute(COUNT_SQL, (collection_id, state.model_version, -1)).fetchone()
+            parser = CopyParser(int(count[0]) if count else 0, state.dimension)
+            with conn.cursor() as copying, copying.copy(copy_query(state, -1)) as copy:
+                while chunk := copy.read():
+                    parser.feed(chunk)
+            return state, parser.rows()
