@@ -310,3 +310,17 @@ async def test_an_answered_import_is_indexed_on_its_replica(database_url: str) -
     finally:
         await server.stop(None)
         await resources.close()
+
+
+async def test_searches_survive_their_database_connections_being_cut(
+    replicas: tuple[Stub, Stub], gallery: tuple[str, np.ndarray], database_url: str
+) -> None:
+    name, vectors = gallery
+    assert (await _match(replicas[0], name, vectors[5])).candidates[0].similarity > 0.999
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    for _ in range(3):  # each stale pooled connection is dropped, and the search answered regardless
+        assert (await _match(replicas[0], name, vectors[5])).candidates[0].similarity > 0.999
