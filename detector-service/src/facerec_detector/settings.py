@@ -28,7 +28,10 @@ class DetectorSettings(GrpcServiceSettings):
     max_faces: int = Field(0, ge=0, description="Faces returned per image, largest first; 0: all.")
     max_pixels: int = Field(40_000_000, ge=1, description="Refuse images above this many pixels before decoding.")
     detect_max_side: int = Field(
-        1280, ge=64, description="Images are downscaled to this longest side for detection; crops use full resolution."
+        1280,
+        ge=64,
+        le=16_384,
+        description="Images are downscaled to this longest side for detection; crops use full resolution.",
     )
     thumbnail_side: int = Field(160, ge=32, le=1024, description="Longest side of display thumbnails.")
 
