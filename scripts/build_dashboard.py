@@ -137,6 +137,18 @@ PANELS: list[tuple[str, str, list[tuple[str, str]]]] = [
         [("max by (collection) (facerec_registry_collection_faces)", "{{collection}}")],
     ),
     (
+        "Registry: index reads/s and face queries per read",
+        "short",
+        [
+            ("sum(rate(facerec_registry_index_read_queries_count[$__rate_interval]))", "reads/s"),
+            (
+                "sum(rate(facerec_registry_index_read_queries_sum[$__rate_interval])) "
+                "/ sum(rate(facerec_registry_index_read_queries_count[$__rate_interval]))",
+                "queries per read",
+            ),
+        ],
+    ),
+    (
         "Registry: database connections in use / pool size",
         "short",
         [
