@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import psycopg
 import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from facerec_registry import face_rows
 from facerec_registry.face_rows import CopyParser
+from facerec_registry.search_index import conninfo
 
 DIM = 8
 ROWS = (
@@ -50,3 +52,17 @@ def test_a_copy_cut_short_is_refused(database_url: str) -> None:
     parser.feed(data[: len(data) // 2])
     with pytest.raises(RuntimeError, match="COPY returned"):
         parser.rows()
+
+
+def test_full_loads_connect_as_the_engine_does() -> None:
+    url = "postgresql+psycopg://facerec:p%20w%40x@db1:5432/facerec?host=db1:5432&host=db2:5433&sslmode=require"
+    params = psycopg.conninfo.conninfo_to_dict(conninfo(create_async_engine(url)))
+    assert params == {
+        "user": "facerec",
+        "password": "p w@x",
+        "host": "db1,db2",
+        "port": "5432,5433",
+        "dbname": "facerec",
+        "sslmode": "require",
+        "connect_timeout": "10",
+    }

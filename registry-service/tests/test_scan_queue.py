@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from facerec_devstack import synthetic
+from facerec_registry import scan_queue
 from facerec_registry.scan_queue import ScanQueue
 from facerec_registry.vector_index import UUIDS, CollectionIndex, IndexSettings, Rows
 
@@ -51,15 +52,38 @@ async def test_a_lone_search_is_read_at_once_and_alone() -> None:
 
 async def test_a_cancelled_search_leaves_and_the_others_are_answered() -> None:
     index, queue = _index(), ScanQueue()
-    first = asyncio.create_task(queue.search(index, synthetic.unit_vectors(rng, 1, DIM), 1))
+    rows = index.snapshot.base
+    probes = synthetic.probes_near(rng, rows.vectors[:3], np.full(3, 0.8, np.float32))
+    first = asyncio.create_task(queue.search(index, probes[0:1], 1))
     await asyncio.sleep(0)  # the first read starts
-    gone = asyncio.create_task(queue.search(index, synthetic.unit_vectors(rng, 1, DIM), 1))
-    kept = asyncio.create_task(queue.search(index, synthetic.unit_vectors(rng, 1, DIM), 1))
+    gone = asyncio.create_task(queue.search(index, probes[1:2], 1))
+    kept = asyncio.create_task(queue.search(index, probes[2:3], 1))
     await asyncio.sleep(0)
     gone.cancel()
-    assert len((await kept)[0][0]) == 1
-    assert len((await first)[0][0]) == 1
+    assert (await first)[0][0][0].face_id == rows.face_ids[0].tobytes()
+    assert (await kept)[0][0][0].face_id == rows.face_ids[2].tobytes()
     assert gone.cancelled()
+    assert queue.reads == 2
+
+
+async def test_reads_answer_at_most_their_share_of_queries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan_queue, "MAX_READ_QUERIES", 2)
+    index, queue = _index(), ScanQueue()
+    answers = await asyncio.gather(*(queue.search(index, synthetic.unit_vectors(rng, 1, DIM), 1) for _ in range(6)))
+    assert len(answers) == 6
+    assert queue.reads == 3
+
+
+async def test_a_batch_that_cannot_be_read_fails_its_callers_only() -> None:
+    index, queue = _index(), ScanQueue()
+    first = asyncio.create_task(queue.search(index, synthetic.unit_vectors(rng, 1, DIM), 1))
+    await asyncio.sleep(0)
+    # Queued together behind the first read; their shapes do not stack.
+    wrong = [queue.search(index, synthetic.unit_vectors(rng, 1, d), 1) for d in (DIM, DIM // 2)]
+    results = await asyncio.gather(*wrong, return_exceptions=True)
+    assert all(isinstance(r, ValueError) for r in results)
+    assert len((await first)[0][0]) == 1
+    assert len((await queue.search(index, synthetic.unit_vectors(rng, 1, DIM), 1))[0][0]) == 1
 
 
 async def test_a_failed_read_reaches_every_caller_and_the_queue_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:

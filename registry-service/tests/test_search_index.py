@@ -324,3 +324,14 @@ async def test_searches_survive_their_database_connections_being_cut(
         )
     for _ in range(3):  # each stale pooled connection is dropped, and the search answered regardless
         assert (await _match(replicas[0], name, vectors[5])).candidates[0].similarity > 0.999
+
+
+async def test_an_embedding_of_another_length_is_refused_by_the_index(
+    replicas: tuple[Stub, Stub], gallery: tuple[str, np.ndarray]
+) -> None:
+    name, _ = gallery
+    short = types_pb2.ModelInfo(name=MODEL.name, version=MODEL.version, dimension=256)
+    request = registry_pb2.MatchFaceRequest(collection=name, embedding=[0.0625] * 256, model=short)
+    refused = await _refused(replicas[0].MatchFace(request, timeout=30))
+    assert refused.code == "INVALID_ARGUMENT"
+    assert "512" in str(refused)

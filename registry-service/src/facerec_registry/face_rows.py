@@ -2,8 +2,8 @@
 
 The rows are parsed by numpy in blocks, without a Python object per row. A full load (start-up,
 import, reload) runs on its own blocking connection in a worker thread: psycopg's blocking COPY
-reads a million rows about twice as fast as its asyncio one, and the event loop keeps serving
-meanwhile. Catching up a few changes reads on the caller's asyncio connection.
+spends less per row than its asyncio one (100k faces: 1.8 vs 2.4 s), and the event loop keeps
+serving meanwhile. Catching up a few changes reads on the caller's asyncio connection.
 """
 
 from __future__ import annotations

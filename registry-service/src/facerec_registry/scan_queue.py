@@ -2,9 +2,9 @@
 
 At a million faces a search is bound by reading the index's codes (tens of MB), and one read
 answers several queries for little more than the cost of one. A search that finds the index
-free is read at once, alone: a lone caller waits for nobody. Searches that arrive meanwhile
-queue, and the next read answers them all. A caller that has gone (cancelled, deadline passed)
-is dropped before its read.
+free is read at once (with any that arrive in the same turn of the event loop): a lone caller
+waits for nobody. Searches that arrive meanwhile queue, and the next read answers them, up to
+MAX_READ_QUERIES. A caller that has gone (cancelled, deadline passed) is dropped before its read.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from facerec_registry import metrics
 from facerec_registry.vector_index import CollectionIndex, Floats, Hit, Method
 
 Results = list[tuple[list[Hit], Method]]
+# Queries one read answers at most: candidates and latency grow with the batch.
+MAX_READ_QUERIES = 64
 
 
 @dataclass
@@ -45,6 +47,10 @@ class ScanQueue:
             self._reader = asyncio.create_task(self._read_all(), name="index-reads")
         return await done
 
+    @property
+    def idle(self) -> bool:
+        return not self._waiting and (self._reader is None or self._reader.done())
+
     async def close(self) -> None:
         if self._reader is not None:
             self._reader.cancel()
@@ -61,15 +67,12 @@ class ScanQueue:
             self._waiting = []
 
     async def _read_next(self) -> None:
-        # One read serves one index: a reload may have replaced it while searches waited.
-        index = self._waiting[0].index
-        batch = [w for w in self._waiting if w.index is index and not w.done.done()]
-        self._waiting = [w for w in self._waiting if w.index is not index and not w.done.done()]
+        batch = self._take()
         if not batch:
             return
-        queries = np.concatenate([w.queries for w in batch])
         try:
-            results = await asyncio.to_thread(index.search_many, queries, max(w.top_k for w in batch), False)
+            queries = np.concatenate([w.queries for w in batch])
+            results = await asyncio.to_thread(batch[0].index.search_many, queries, max(w.top_k for w in batch), False)
         except Exception as exc:  # every caller of this read hears it
             for w in batch:
                 if not w.done.done():
@@ -88,3 +91,21 @@ class ScanQueue:
             start += len(w.queries)
             if not w.done.done():
                 w.done.set_result([(hits[: w.top_k], method) for hits, method in part])
+
+    def _take(self) -> list[_Waiting]:
+        """Searches for one read: of one index (a reload may have replaced it while searches
+        waited), oldest first, up to MAX_READ_QUERIES queries (a larger search reads alone)."""
+        index = self._waiting[0].index
+        batch: list[_Waiting] = []
+        rest: list[_Waiting] = []
+        queries = 0
+        for w in self._waiting:
+            if w.done.done():
+                continue
+            if w.index is index and (not batch or queries + len(w.queries) <= MAX_READ_QUERIES):
+                batch.append(w)
+                queries += len(w.queries)
+            else:
+                rest.append(w)
+        self._waiting = rest
+        return batch

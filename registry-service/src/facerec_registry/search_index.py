@@ -27,23 +27,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import psycopg
 from psycopg import AsyncConnection
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection as SAConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from facerec_common.errors import InvalidArgument
 from facerec_registry.face_rows import STATE_SQL, CollectionState, copy_faces, load_collection
 from facerec_registry.scan_queue import ScanQueue
 from facerec_registry.vector_index import UUIDS, CollectionIndex, Hit, IndexSettings, Method
 
 log = logging.getLogger(__name__)
 
-# Below this many faces a single-face search runs on the event loop (~2 ms on 2 cores);
-# larger ones are read in a thread (searches arriving meanwhile share the next read) so the
-# loop keeps serving other calls.
+# Below this many faces a single-face search of an unsharded index runs on the event loop
+# (~2 ms on 2 cores); larger ones are read in a thread (searches arriving meanwhile share the
+# next read) so the loop keeps serving other calls.
 INLINE_SEARCH_FACES = 200_000
 # ... and so does an exact scan of this many (a full scan of 200k would block it for ~40 ms).
 INLINE_EXACT_FACES = 20_000
+FULL_LOADS_AT_ONCE = 2
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,10 @@ class SyncSettings:
 class SearchIndexes:
     def __init__(self, engine: AsyncEngine, index: IndexSettings, sync: SyncSettings) -> None:
         self._engine = engine
-        # Full loads read on a blocking connection of their own, in a thread (face_rows).
-        self._dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        # Full loads read on a blocking connection of their own, in a thread (face_rows), a few
+        # at a time: at start-up every collection loads, and each load holds a connection.
+        self._dsn = conninfo(engine)
+        self._full_loads = asyncio.Semaphore(FULL_LOADS_AT_ONCE)
         self._settings = index
         self._sync = sync
         self._indexes: dict[uuid.UUID, CollectionIndex] = {}
@@ -129,11 +134,16 @@ class SearchIndexes:
     async def _search(
         self, index: CollectionIndex, vectors: np.ndarray, top_k: int, exact: bool
     ) -> list[tuple[list[Hit], Method]]:
+        if vectors.shape[1] != index.dimension:
+            raise InvalidArgument(
+                f"The embedding has {vectors.shape[1]} values; the collection's model makes {index.dimension}."
+            )
         snapshot = index.snapshot
         compressed = snapshot.ann is not None and not exact
         quick = snapshot.size < (INLINE_SEARCH_FACES if compressed else INLINE_EXACT_FACES)
-        if len(vectors) == 1 and quick:
-            # A couple of milliseconds: cheaper here than the hand-off to a thread and back.
+        if len(vectors) == 1 and quick and (snapshot.ann is None or snapshot.ann.shard_count == 1):
+            # A couple of milliseconds: cheaper here than the hand-off to a thread and back. (Not
+            # with shards: the loop would wait for the shared shard threads, behind other reads.)
             return index.search_many(vectors, top_k, exact)
         if compressed:
             collection_id = uuid.UUID(bytes=index.collection_id)
@@ -193,7 +203,8 @@ class SearchIndexes:
     async def _load(self, collection_id: uuid.UUID) -> CollectionIndex | None:
         started = time.monotonic()
         async with self._lock(collection_id):
-            state, rows = await asyncio.to_thread(load_collection, self._dsn, collection_id)
+            async with self._full_loads:
+                state, rows = await asyncio.to_thread(load_collection, self._dsn, collection_id)
             if state is None or rows is None:
                 self._indexes.pop(collection_id, None)
                 return None
@@ -252,7 +263,7 @@ class SearchIndexes:
             await self._catch_up(index)
         await self.load_all()
         self._ids = {name: i for name, i in self._ids.items() if i in self._indexes or i in self._loading}
-        self._reads = {i: reads for i, reads in self._reads.items() if i in self._indexes}
+        self._reads = {i: reads for i, reads in self._reads.items() if i in self._indexes or not reads.idle}
         if self._rebuilding is None or self._rebuilding.done():
             pending = next((i for i in self._indexes.values() if i.needs_rebuild()), None)
             if pending is not None:
@@ -283,6 +294,15 @@ class SearchIndexes:
                 ),
                 {"s": self._sync.tombstone_retention_s},
             )
+
+
+def conninfo(engine: AsyncEngine) -> str:
+    """libpq's connection string for the engine's database, as its own driver connects (several
+    hosts, passwords with any characters), with a bound on connecting."""
+    _, params = engine.dialect.create_connect_args(engine.url)
+    params.pop("context", None)  # SQLAlchemy's own, not libpq's
+    params.setdefault("connect_timeout", 10)
+    return psycopg.conninfo.make_conninfo(**params)
 
 
 def _fresh(index: CollectionIndex, state: CollectionState) -> bool:
