@@ -7,6 +7,7 @@ The index threshold is lowered so a few thousand synthetic vectors take the inde
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator, Iterable
 
@@ -19,6 +20,7 @@ from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
 from facerec_common import errors
 from facerec_devstack import synthetic
+from facerec_registry import search_index
 from facerec_registry.server import create_server
 from facerec_registry.settings import RegistrySettings
 
@@ -307,6 +309,34 @@ async def test_an_answered_import_is_indexed_on_its_replica(database_url: str) -
         assert row is not None
         assert resources.indexes is not None
         assert resources.indexes.status(row[0])[:2] == ("ready", 1500)
+    finally:
+        await server.stop(None)
+        await resources.close()
+
+
+async def test_an_import_into_an_empty_collection_hands_its_rows_to_the_index(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Built from the rows the import wrote, not read back, and with the ids stored (new_ids): a
+    # delete through an id the index returned reaches the index.
+    caplog.set_level(logging.INFO, logger=search_index.__name__)
+    settings = RegistrySettings(port=0, DATABASE_URL=database_url, index_min_faces=1000, index_sync_interval_s=3600)
+    server, port, _, resources = await create_server(settings)
+    name = f"seeded-{uuid.uuid4().hex[:8]}"
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = Stub(channel)
+            vectors = synthetic.unit_vectors(rng, 1300, MODEL.dimension)
+            await _import(stub, name, synthetic.collection_file(MODEL, vectors, PER_PERSON), new_ids=True)
+            found = await _match(stub, name, vectors[7])
+            assert (found.method, round(found.candidates[0].similarity, 4)) == ("index", 1.0)
+            await stub.DeleteFace(registry_pb2.DeleteFaceRequest(collection=name, face_id=found.candidates[0].face_id))
+            after = await _match(stub, name, vectors[7])
+            assert after.candidates[0].face_id != found.candidates[0].face_id
+        async with await psycopg.AsyncConnection.connect(database_url.replace("+psycopg", "")) as db:
+            row = await (await db.execute("SELECT id FROM collections WHERE name = %s", [name])).fetchone()
+        assert row is not None
+        assert f"search index of collection {row[0]}: 1300 faces handed over by its import" in caplog.text
     finally:
         await server.stop(None)
         await resources.close()

@@ -16,11 +16,12 @@ import numpy as np
 from psycopg import AsyncConnection
 from psycopg.errors import ForeignKeyViolation, UniqueViolation
 from psycopg.types.json import Jsonb
-from sqlalchemy import func, select, text
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from facerec_common.errors import AlreadyExists, ExternalIdTaken, InvalidArgument
 from facerec_registry import collection_file as cf
+from facerec_registry.face_rows import CollectionState
 from facerec_registry.repository import (
     CollectionInfo,
     ModelRef,
@@ -32,8 +33,11 @@ from facerec_registry.repository import (
 )
 from facerec_registry.search_index import read_snapshot
 from facerec_registry.tables import Face, Person
+from facerec_registry.vector_index import UUIDS, Rows
 
 CHUNK_BYTES = 1 << 20
+# Larger imports are read back from the database by the search index instead.
+SEED_MAX_FACES = 5_000_000
 FACE_COLUMNS = (
     "id, collection_id, person_id, embedding, model_version, box_x, box_y, box_width, box_height, "
     "detection_score, display_image, aligned_pixels, aligned_width, aligned_height, seq, created_at"
@@ -49,6 +53,34 @@ class Imported:
     collection: CollectionInfo
     people: int
     faces: int
+    # The collection as the import left it and every face it holds, when it held none before:
+    # the search index is built from these rather than read back (search_index.seed).
+    seed: tuple[CollectionState, Rows] | None = None
+
+
+class _SeedRows:
+    """The faces an import writes, as the search index holds them (room for the announced count)."""
+
+    def __init__(self, count: int, dimension: int) -> None:
+        self.rows = Rows(np.empty((count, dimension), np.float32), np.empty(count, UUIDS), np.empty(count, UUIDS))
+        self.filled = 0
+
+    @classmethod
+    def room_for(cls, count: int | None, dimension: int) -> _SeedRows | None:
+        # Pages are only taken as rows arrive; a header that overstates is refused at the end.
+        if not count or count > SEED_MAX_FACES:
+            return None
+        try:
+            return cls(count, dimension)
+        except MemoryError:
+            return None
+
+    def add(self, face_id: uuid.UUID, person_id: uuid.UUID, embedding: np.ndarray) -> None:
+        if self.filled < len(self.rows):
+            self.rows.vectors[self.filled] = embedding
+            self.rows.face_ids[self.filled] = face_id.bytes
+            self.rows.person_ids[self.filled] = person_id.bytes
+        self.filled += 1
 
 
 def _vector_binary(embedding: np.ndarray) -> bytes:
@@ -81,6 +113,8 @@ async def import_collection(
         await session.flush()
         seq = await _next_seq(session, collection)
         now = datetime.now(UTC)
+        empty = not await session.scalar(select(exists().where(Face.collection_id == collection.id)))
+        seed = _SeedRows.room_for(header.faces, dimension) if empty else None
         raw: AsyncConnection = (await (await session.connection()).get_raw_connection()).driver_connection  # type: ignore[assignment]
         people: dict[uuid.UUID, uuid.UUID] = {}  # id in the file -> id stored
         external_ids: set[str] = set()
@@ -120,9 +154,12 @@ async def import_collection(
                             if owner is None:
                                 raise cf.line_error(number, f"person {record.person_id} is not in the file")
                             width, height, pixels = record.aligned or (None, None, None)
+                            face_id = uuid.uuid4() if new_ids else record.face_id
+                            if seed is not None:
+                                seed.add(face_id, owner, record.embedding)
                             await copy.write_row(
                                 (
-                                    uuid.uuid4() if new_ids else record.face_id,
+                                    face_id,
                                     collection.id,
                                     owner,
                                     _vector_binary(record.embedding),
@@ -161,7 +198,13 @@ async def import_collection(
                 )
         await session.refresh(collection)
         info = await _collection_info(session, collection)
-        return Imported(collection.id, info, len(people), faces)
+        seeded = None
+        if seed is not None and seed.filled == len(seed.rows) == faces:
+            state = CollectionState(
+                collection.id, collection.name, header.model.version, dimension, seq, collection.reload_seq
+            )
+            seeded = (state, seed.rows)
+        return Imported(collection.id, info, len(people), faces, seeded)
 
 
 async def _chain(first: tuple[int, bytes], rest: AsyncIterator[tuple[int, bytes]]) -> AsyncIterator[tuple[int, bytes]]:

@@ -483,6 +483,8 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         if self._indexes is not None:
             # Answered means searchable here at full speed (other replicas load on their next sync).
             try:
+                if done.seed is not None:
+                    await self._indexes.seed(*done.seed)
                 await self._indexes.load_now(done.collection_id)
             except Exception:  # the import stands; searches scan in SQL until a later load succeeds
                 log.exception("the index of '%s' did not load after its import", collection)
