@@ -21,6 +21,7 @@ from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
 from facerec_common import errors
 from facerec_devstack import synthetic
 from facerec_registry import search_index
+from facerec_registry.search_index import SearchIndexes
 from facerec_registry.server import create_server
 from facerec_registry.settings import RegistrySettings
 
@@ -287,59 +288,63 @@ async def test_import_holds_vacuum_off_and_counts_its_own_people(
     assert seen["people_estimate"] >= committed[0] + 200  # the import's own people are counted
 
 
-async def test_an_answered_import_is_indexed_on_its_replica(database_url: str) -> None:
-    # No background sync and no search in between: the import itself loads the index, so the first
-    # searches of a large import do not scan in SQL while it loads, and faces imported into a
-    # collection that already had an index are in its compressed index, not scanned exactly.
+@pytest.fixture
+async def lone_replica(database_url: str) -> AsyncIterator[tuple[Stub, SearchIndexes]]:
+    """One replica with no background sync: whatever its indexes hold, a call put there."""
     settings = RegistrySettings(port=0, DATABASE_URL=database_url, index_min_faces=1000, index_sync_interval_s=3600)
     server, port, _, resources = await create_server(settings)
-    name = f"warm-{uuid.uuid4().hex[:8]}"
+    assert resources.indexes is not None
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = Stub(channel)
-            small = synthetic.unit_vectors(rng, 200, MODEL.dimension)
-            await _import(stub, name, synthetic.collection_file(MODEL, small, PER_PERSON))
-            assert (await _match(stub, name, small[0])).method == "exact"  # under index_min_faces
-            vectors = synthetic.unit_vectors(rng, 1300, MODEL.dimension)
-            imported = await _import(stub, name, synthetic.collection_file(MODEL, vectors, PER_PERSON))
-            assert (await _match(stub, name, vectors[0])).method == "index"
-        assert imported.faces_imported == 1300
-        async with await psycopg.AsyncConnection.connect(database_url.replace("+psycopg", "")) as db:
-            row = await (await db.execute("SELECT id FROM collections WHERE name = %s", [name])).fetchone()
-        assert row is not None
-        assert resources.indexes is not None
-        assert resources.indexes.status(row[0])[:2] == ("ready", 1500)
+            yield Stub(channel), resources.indexes
     finally:
         await server.stop(None)
         await resources.close()
 
 
+async def _collection_id(database_url: str, name: str) -> uuid.UUID:
+    async with await psycopg.AsyncConnection.connect(database_url.replace("+psycopg", "")) as db:
+        row = await (await db.execute("SELECT id FROM collections WHERE name = %s", [name])).fetchone()
+    assert row is not None
+    found: uuid.UUID = row[0]
+    return found
+
+
+async def test_an_answered_import_is_indexed_on_its_replica(
+    database_url: str, lone_replica: tuple[Stub, SearchIndexes]
+) -> None:
+    # No background sync and no search in between: the import itself loads the index, so the first
+    # searches of a large import do not scan in SQL while it loads, and faces imported into a
+    # collection that already had an index are in its compressed index, not scanned exactly.
+    stub, indexes = lone_replica
+    name = f"warm-{uuid.uuid4().hex[:8]}"
+    small = synthetic.unit_vectors(rng, 200, MODEL.dimension)
+    await _import(stub, name, synthetic.collection_file(MODEL, small, PER_PERSON))
+    assert (await _match(stub, name, small[0])).method == "exact"  # under index_min_faces
+    vectors = synthetic.unit_vectors(rng, 1300, MODEL.dimension)
+    imported = await _import(stub, name, synthetic.collection_file(MODEL, vectors, PER_PERSON))
+    assert (await _match(stub, name, vectors[0])).method == "index"
+    assert imported.faces_imported == 1300
+    assert indexes.status(await _collection_id(database_url, name))[:2] == ("ready", 1500)
+
+
 async def test_an_import_into_an_empty_collection_hands_its_rows_to_the_index(
-    database_url: str, caplog: pytest.LogCaptureFixture
+    database_url: str, lone_replica: tuple[Stub, SearchIndexes], caplog: pytest.LogCaptureFixture
 ) -> None:
     # Built from the rows the import wrote, not read back, and with the ids stored (new_ids): a
     # delete through an id the index returned reaches the index.
     caplog.set_level(logging.INFO, logger=search_index.__name__)
-    settings = RegistrySettings(port=0, DATABASE_URL=database_url, index_min_faces=1000, index_sync_interval_s=3600)
-    server, port, _, resources = await create_server(settings)
+    stub, _ = lone_replica
     name = f"seeded-{uuid.uuid4().hex[:8]}"
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = Stub(channel)
-            vectors = synthetic.unit_vectors(rng, 1300, MODEL.dimension)
-            await _import(stub, name, synthetic.collection_file(MODEL, vectors, PER_PERSON), new_ids=True)
-            found = await _match(stub, name, vectors[7])
-            assert (found.method, round(found.candidates[0].similarity, 4)) == ("index", 1.0)
-            await stub.DeleteFace(registry_pb2.DeleteFaceRequest(collection=name, face_id=found.candidates[0].face_id))
-            after = await _match(stub, name, vectors[7])
-            assert after.candidates[0].face_id != found.candidates[0].face_id
-        async with await psycopg.AsyncConnection.connect(database_url.replace("+psycopg", "")) as db:
-            row = await (await db.execute("SELECT id FROM collections WHERE name = %s", [name])).fetchone()
-        assert row is not None
-        assert f"search index of collection {row[0]}: 1300 faces handed over by its import" in caplog.text
-    finally:
-        await server.stop(None)
-        await resources.close()
+    vectors = synthetic.unit_vectors(rng, 1300, MODEL.dimension)
+    await _import(stub, name, synthetic.collection_file(MODEL, vectors, PER_PERSON), new_ids=True)
+    found = await _match(stub, name, vectors[7])
+    assert (found.method, round(found.candidates[0].similarity, 4)) == ("index", 1.0)
+    await stub.DeleteFace(registry_pb2.DeleteFaceRequest(collection=name, face_id=found.candidates[0].face_id))
+    after = await _match(stub, name, vectors[7])
+    assert after.candidates[0].face_id != found.candidates[0].face_id
+    collection_id = await _collection_id(database_url, name)
+    assert f"search index of collection {collection_id}: 1300 faces handed over by its import" in caplog.text
 
 
 async def test_searches_survive_their_database_connections_being_cut(
