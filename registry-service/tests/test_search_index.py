@@ -370,3 +370,22 @@ async def test_an_embedding_of_another_length_is_refused_by_the_index(
     refused = await _refused(replicas[0].MatchFace(request, timeout=30))
     assert refused.code == "INVALID_ARGUMENT"
     assert "512" in str(refused)
+
+
+async def test_an_embedding_of_another_length_is_refused_in_sql_too(database_url: str) -> None:
+    # Without an index every search is matched in SQL: the same refusal, not pgvector's error.
+    settings = RegistrySettings(port=0, DATABASE_URL=database_url, search_index=False)
+    server, port, _, resources = await create_server(settings)
+    name = f"sql-{uuid.uuid4().hex[:8]}"
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = Stub(channel)
+            await _import(stub, name, synthetic.collection_file(MODEL, synthetic.unit_vectors(rng, 10, 512), 1))
+            short = types_pb2.ModelInfo(name=MODEL.name, version=MODEL.version, dimension=256)
+            request = registry_pb2.MatchFaceRequest(collection=name, embedding=[0.0625] * 256, model=short)
+            refused = await _refused(stub.MatchFace(request, timeout=30))
+        assert refused.code == "INVALID_ARGUMENT"
+        assert "512" in str(refused)
+    finally:
+        await server.stop(None)
+        await resources.close()

@@ -25,6 +25,7 @@ from facerec_common.errors import (
     CollectionNotFound,
     ExternalIdTaken,
     FaceNotFound,
+    InvalidArgument,
     ModelMismatch,
     PersonNotFound,
     ReembeddingIncomplete,
@@ -161,6 +162,10 @@ async def _bind_model(session: AsyncSession, collection: Collection, model: Mode
 async def _check_model_for_read(session: AsyncSession, collection: Collection, model: ModelRef) -> bool:
     """False when the collection has nothing to compare with; raises on another model's vectors."""
     if collection.model_version == model.version:
+        if collection.dimension is not None and collection.dimension != model.dimension:
+            raise InvalidArgument(
+                f"The embedding has {model.dimension} values; the collection's model makes {collection.dimension}."
+            )
         return True
     if collection.model_version is None or not await _face_count(session, collection):
         return False
