@@ -1,6 +1,7 @@
 """A real nginx with deploy/nginx/nginx.conf (upstreams and ports moved to the test's) in front
 of the stack: REST and the public gRPC API pass through it, an upload near the gateway's limit
-passes, larger ones get a JSON 413, and the request id reaches the client."""
+passes, larger ones get a JSON 413, collection files larger than that stream both ways, and the
+request id reaches the client."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ import re
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import httpx
+import numpy as np
 import pytest
 
 from facerec.v1 import face_service_pb2 as pb
 from facerec.v1.face_service_pb2_grpc import FaceServiceStub
+from facerec_devstack import synthetic
 from facerec_devstack.processes import free_port, terminate
 from facerec_devstack.stack import Stack
 
@@ -122,3 +126,31 @@ def test_public_grpc_through_nginx(nginx: tuple[str, str], data_dir: Path) -> No
         with pytest.raises(grpc.RpcError) as refused:
             faces.Detect(pb.DetectRequest(image=b"not an image"), timeout=30)
         assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_collection_files_past_the_upload_cap_stream_through(nginx: tuple[str, str], data_dir: Path) -> None:
+    base, _ = nginx
+    with _photo(data_dir).open("rb") as photo:
+        embedded = httpx.post(f"{base}/api/v1/embed", files={"file": photo}, timeout=60).json()
+    model = synthetic.Model(
+        embedded["model"]["name"], embedded["model"]["version"], len(embedded["faces"][0]["embedding"])
+    )
+    faces = 5_000  # synthetic vectors: this checks transport, not accuracy
+    body = b"".join(
+        synthetic.collection_file(model, synthetic.unit_vectors(np.random.default_rng(7), faces, model.dimension), 1)
+    )
+    assert len(body) > 13 * MB  # over the cap every other request has
+    name = f"edge-{uuid.uuid4().hex[:8]}"
+    reply = httpx.post(
+        f"{base}/api/v1/collections/{name}/import",
+        content=iter([body[at : at + MB] for at in range(0, len(body), MB)]),  # chunked, as the CLI sends
+        headers={"content-type": "application/x-ndjson"},
+        timeout=300,
+    )
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["faces_imported"] == faces
+    with httpx.stream("GET", f"{base}/api/v1/collections/{name}/export", timeout=300) as exported:
+        assert exported.status_code == 200
+        lines = sum(chunk.count(b"\n") for chunk in exported.iter_bytes())
+    assert lines == 1 + 2 * faces  # header, people, faces
+    assert httpx.delete(f"{base}/api/v1/collections/{name}", timeout=60).status_code == 204

@@ -120,7 +120,9 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     async def DeleteCollection(
         self, request: registry_pb2.DeleteCollectionRequest, context: Context
     ) -> registry_pb2.DeleteCollectionResponse:
-        return await self._faces.registry(self._registry.DeleteCollection, request, actor=_caller.get().actor)
+        return await self._faces.registry(
+            self._registry.DeleteCollection, request, actor=_caller.get().actor, bulk=True
+        )
 
     @translate_errors
     @guarded("admin")

@@ -109,10 +109,15 @@ class FaceService:
 
     # -- building blocks
 
-    async def registry(self, method: Callable[..., Awaitable[Resp]], request: Any, actor: str | None = None) -> Resp:
-        """One registry call with its deadline and error translation; `actor` goes to the audit log."""
+    async def registry(
+        self, method: Callable[..., Awaitable[Resp]], request: Any, actor: str | None = None, bulk: bool = False
+    ) -> Resp:
+        """One registry call with its deadline and error translation; `actor` goes to the audit log.
+        `bulk`: a call whose work grows with the collection (deleting a million faces takes tens of
+        seconds), given the bulk deadline."""
         metadata = (("facerec-actor", actor),) if actor else None
-        return await call(method(request, timeout=self._s.registry_timeout_s, metadata=metadata))
+        timeout = self._s.bulk_timeout_s if bulk else self._s.registry_timeout_s
+        return await call(method(request, timeout=timeout, metadata=metadata))
 
     async def detect(
         self, image: bytes, *, max_faces: int = 0, thumbnails: bool = False

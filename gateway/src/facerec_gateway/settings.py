@@ -39,7 +39,7 @@ class GatewaySettings(BaseSettings):
     detect_timeout_s: float = Field(15.0, gt=0, description="Deadline of one detector call.")
     embed_timeout_s: float = Field(10.0, gt=0, description="Deadline of one embedder call.")
     registry_timeout_s: float = Field(5.0, gt=0, description="Deadline of one registry call.")
-    bulk_timeout_s: float = Field(3600.0, gt=0, description="Deadline of a collection export or import.")
+    bulk_timeout_s: float = Field(3600.0, gt=0, description="Deadline of a collection export, import or delete.")
     health_timeout_s: float = Field(1.0, gt=0)
     max_message_mb: int = Field(32, ge=1, le=512)
 

@@ -58,7 +58,7 @@ async def get_collection(collection: CollectionPath, faces: FacesDep, _: Reader)
 async def delete_collection(collection: CollectionPath, faces: FacesDep, who: Admin) -> None:
     """Delete the collection with every person, face, embedding and image in it."""
     request = registry_pb2.DeleteCollectionRequest(name=collection)
-    await faces.registry(faces.backends.registry.DeleteCollection, request, actor=who.actor)
+    await faces.registry(faces.backends.registry.DeleteCollection, request, actor=who.actor, bulk=True)
 
 
 @router.post("/{collection}/reembed", response_model=s.Collection)
