@@ -7,6 +7,8 @@ The index threshold is lowered so a few thousand synthetic vectors take the inde
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterable
@@ -196,10 +198,60 @@ async def test_export_then_import_round_trips(replicas: tuple[Stub, Stub], galle
         collection.people_count,
         collection.face_count,
     )
+    # Every stored value but the ids comes back as it was written.
+    assert _face_values(await _export(replicas[0], copy)) == _face_values(exported)
     probe = synthetic.probes_near(rng, vectors[5:6], np.array([0.6], np.float32))[0]
     original, copied = await _match(replicas[1], name, probe), await _match(replicas[1], copy, probe)
     assert copied.candidates[0].similarity == pytest.approx(original.candidates[0].similarity, abs=1e-6)
     assert copied.candidates[0].person_name == original.candidates[0].person_name
+
+
+async def test_every_imported_value_is_exported_as_written(replicas: tuple[Stub, Stub]) -> None:
+    # Rows are encoded for COPY by hand (copy_format): each column's binary form, NULLs included.
+    name = f"values-{uuid.uuid4().hex[:8]}"
+    vector = synthetic.unit_vectors(rng, 2, MODEL.dimension)
+    person = {
+        "type": "person",
+        "id": str(uuid.uuid4()),
+        "name": "Zoë Ng",
+        "external_id": "emp-7",
+        "metadata": {"team": "night", "floor": 3},
+    }
+    bare = {"type": "person", "id": str(uuid.uuid4()), "name": "Bo", "external_id": None, "metadata": {}}
+    full = {
+        "type": "face", "id": str(uuid.uuid4()), "person_id": person["id"],
+        "embedding": base64.b64encode(vector[0].astype("<f4").tobytes()).decode(),
+        "box": [10.5, 20.25, 30.0, 40.125], "detection_score": 0.987654321,
+        "created_at": "2024-02-29T23:59:59.123456+00:00",
+        "aligned": {"width": 2, "height": 1, "rgb": base64.b64encode(bytes(range(6))).decode()},
+        "display_jpeg": base64.b64encode(b"\xff\xd8not really a jpeg\xff\xd9").decode(),
+    }  # fmt: skip
+    plain = {
+        "type": "face", "id": str(uuid.uuid4()), "person_id": bare["id"],
+        "embedding": base64.b64encode(vector[1].astype("<f4").tobytes()).decode(),
+        "box": [0.0, 0.0, 0.0, 0.0], "detection_score": 0.0, "created_at": "2025-01-01T00:00:00+00:00",
+    }  # fmt: skip
+    header = {
+        "format": "facerec.collection",
+        "version": 1,
+        "model": {"name": MODEL.name, "version": MODEL.version, "dimension": MODEL.dimension},
+    }
+    await _import(
+        replicas[0], name, [b"".join(json.dumps(v).encode() + b"\n" for v in (header, person, bare, full, plain))]
+    )
+    stream = replicas[1].ExportCollection(
+        registry_pb2.ExportCollectionRequest(collection=name, include_images=True), timeout=60
+    )
+    exported = [json.loads(line) for line in b"".join([c.data async for c in stream]).splitlines()[1:]]
+    by_id = {line["id"]: line for line in exported}
+    for written in (person, bare, full, plain):
+        assert by_id[written["id"]] == written
+
+
+def _face_values(exported: bytes) -> list[tuple[object, ...]]:
+    faces = [json.loads(line) for line in exported.splitlines()[1:] if b'"type": "face"' in line]
+    fields = ("embedding", "box", "detection_score", "created_at", "aligned", "display_jpeg")
+    return sorted(tuple(json.dumps(face.get(f)) for f in fields) for face in faces)
 
 
 async def test_import_refusals_leave_nothing_behind(replicas: tuple[Stub, Stub]) -> None:

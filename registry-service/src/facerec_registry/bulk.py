@@ -6,7 +6,6 @@ a model mismatch or a broken stream rolls all of it back. Export reads in one sn
 
 from __future__ import annotations
 
-import struct
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,12 +14,12 @@ from datetime import UTC, datetime
 import numpy as np
 from psycopg import AsyncConnection
 from psycopg.errors import ForeignKeyViolation, UniqueViolation
-from psycopg.types.json import Jsonb
 from sqlalchemy import exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from facerec_common.errors import AlreadyExists, ExternalIdTaken, InvalidArgument
 from facerec_registry import collection_file as cf
+from facerec_registry import copy_format
 from facerec_registry.face_rows import CollectionState
 from facerec_registry.repository import (
     CollectionInfo,
@@ -38,13 +37,6 @@ from facerec_registry.vector_index import UUIDS, Rows
 CHUNK_BYTES = 1 << 20
 # Larger imports are read back from the database by the search index instead.
 SEED_MAX_FACES = 5_000_000
-FACE_COLUMNS = (
-    "id, collection_id, person_id, embedding, model_version, box_x, box_y, box_width, box_height, "
-    "detection_score, display_image, aligned_pixels, aligned_width, aligned_height, seq, created_at"
-)
-# The embedding travels as pgvector's binary form, declared bytea so psycopg sends it as is.
-FACE_TYPES = ["uuid", "uuid", "uuid", "bytea", "text"] + ["float8"] * 5 + ["bytea", "bytea", "int4", "int4"]
-FACE_TYPES += ["int8", "timestamptz"]
 
 
 @dataclass(frozen=True)
@@ -83,10 +75,6 @@ class _SeedRows:
         self.filled += 1
 
 
-def _vector_binary(embedding: np.ndarray) -> bytes:
-    return struct.pack(">HH", len(embedding), 0) + embedding.astype(">f4").tobytes()
-
-
 async def import_collection(
     session: AsyncSession, collection_name: str, records: AsyncIterator[tuple[int, bytes]], new_ids: bool
 ) -> Imported:
@@ -120,12 +108,12 @@ async def import_collection(
         external_ids: set[str] = set()
         faces = 0
         pending: tuple[int, bytes] | None = None
+        person_rows = copy_format.PersonRows(collection.id)
+        face_rows = copy_format.FaceRows(collection.id, header.model.version, seq, now)
         try:
             async with raw.cursor() as cursor:
-                async with cursor.copy(
-                    "COPY people (id, collection_id, name, external_id, metadata) FROM STDIN (FORMAT BINARY)"
-                ) as copy:
-                    copy.set_types(["uuid", "uuid", "text", "text", "jsonb"])
+                async with copy_format.copy_in(cursor, "people", copy_format.PEOPLE_COLUMNS) as copy:
+                    out = copy_format.CopyBuffer(copy)
                     async for number, line in records:
                         record = cf.parse_record(number, line, dimension)
                         if isinstance(record, cf.FaceLine):
@@ -139,13 +127,12 @@ async def import_collection(
                             external_ids.add(record.external_id)
                         stored = uuid.uuid4() if new_ids else record.person_id
                         people[record.person_id] = stored
-                        await copy.write_row(
-                            (stored, collection.id, record.name, record.external_id, Jsonb(record.metadata))
-                        )
+                        await out.add(person_rows.encode(stored, record.name, record.external_id, record.metadata))
+                    await out.finish()
                 await cursor.execute("ANALYZE people")
                 if pending is not None:
-                    async with cursor.copy(f"COPY faces ({FACE_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
-                        copy.set_types(FACE_TYPES)
+                    async with copy_format.copy_in(cursor, "faces", copy_format.FACE_COLUMNS) as copy:
+                        out = copy_format.CopyBuffer(copy)
                         async for number, line in _chain(pending, records):
                             record = cf.parse_record(number, line, dimension)
                             if isinstance(record, cf.PersonLine):
@@ -153,28 +140,23 @@ async def import_collection(
                             owner = people.get(record.person_id)
                             if owner is None:
                                 raise cf.line_error(number, f"person {record.person_id} is not in the file")
-                            width, height, pixels = record.aligned or (None, None, None)
                             face_id = uuid.uuid4() if new_ids else record.face_id
                             if seed is not None:
                                 seed.add(face_id, owner, record.embedding)
-                            await copy.write_row(
-                                (
+                            await out.add(
+                                face_rows.encode(
                                     face_id,
-                                    collection.id,
                                     owner,
-                                    _vector_binary(record.embedding),
-                                    header.model.version,
-                                    *record.box,
+                                    record.embedding,
+                                    record.box,
                                     record.detection_score,
                                     record.display_image,
-                                    pixels,
-                                    width,
-                                    height,
-                                    seq,
-                                    record.created_at or now,
+                                    record.aligned,
+                                    record.created_at,
                                 )
                             )
                             faces += 1
+                        await out.finish()
                     await cursor.execute("ANALYZE faces")
         except UniqueViolation as exc:
             constraint = exc.diag.constraint_name or ""
