@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import delete, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.exc import IntegrityError
@@ -613,29 +614,31 @@ async def match_current(
         return None
     collection_id, applied_seq, faces, found = searched
     face_ids = list({uuid.UUID(bytes=h.face_id) for hits, _ in found for h in hits})
-    rows = (
-        await conn.execute(
-            text(
-                "SELECT c.id, c.model_version, c.change_seq, c.reload_seq, c.target_fpir, "
-                "n.id AS face_id, n.person_id, n.name, n.collection_id FROM collections c LEFT JOIN LATERAL ("
-                "SELECT f.id, f.person_id, p.name, f.collection_id FROM faces f JOIN people p ON p.id = f.person_id "
-                "WHERE f.id = ANY(:ids)) n ON true WHERE c.name = :name"
-            ),
-            {"name": collection_name, "ids": face_ids},
-        )
-    ).all()
+    # On psycopg itself, prepared once per connection: through SQLAlchemy the statement's
+    # handling cost more than the query (2.6 vs 0.9 ms for ten faces at 100k).
+    driver: psycopg.AsyncConnection[Any] = (await conn.get_raw_connection()).driver_connection  # type: ignore[assignment]
+    try:
+        cursor = await driver.execute(CURRENT_STATE, {"name": collection_name, "ids": face_ids}, prepare=True)
+        rows = await cursor.fetchall()
+    except psycopg.Error:
+        await conn.invalidate()  # SQLAlchemy did not see the error: the pool must not reuse it
+        raise
     if not rows:
         return None  # deleted: `match` says so
-    head = rows[0]
-    if (
-        head.id != collection_id
-        or head.model_version != model.version
-        or head.change_seq > applied_seq
-        or head.reload_seq > applied_seq
-    ):
+    head_id, model_version, change_seq, reload_seq, target_fpir = rows[0][:5]
+    if head_id != collection_id or model_version != model.version or max(change_seq, reload_seq) > applied_seq:
         return None
-    names = {r.face_id: (r.person_id, r.name) for r in rows if r.face_id is not None and r.collection_id == head.id}
-    return Matches(_with_names(found, names), faces, head.target_fpir)
+    names = {r[5]: (r[6], r[7]) for r in rows if r[5] is not None and r[8] == head_id}
+    return Matches(_with_names(found, names), faces, target_fpir)
+
+
+# The collection's row (is the index current?) and the candidates' people, in one statement.
+CURRENT_STATE = (
+    "SELECT c.id, c.model_version, c.change_seq, c.reload_seq, c.target_fpir, "
+    "n.id, n.person_id, n.name, n.collection_id FROM collections c LEFT JOIN LATERAL ("
+    "SELECT f.id, f.person_id, p.name, f.collection_id FROM faces f JOIN people p ON p.id = f.person_id "
+    "WHERE f.id = ANY(%(ids)s)) n ON true WHERE c.name = %(name)s"
+)
 
 
 async def _named(
