@@ -108,8 +108,8 @@ async def import_collection(
         external_ids: set[str] = set()
         faces = 0
         pending: tuple[int, bytes] | None = None
-        person_rows = copy_format.PersonRows(collection.id)
-        face_rows = copy_format.FaceRows(collection.id, header.model.version, seq, now)
+        person_rows = copy_format.PersonRows(collection.id, raw.info.encoding)
+        face_rows = copy_format.FaceRows(collection.id, header.model.version, seq, now, raw.info.encoding)
         try:
             async with raw.cursor() as cursor:
                 async with copy_format.copy_in(cursor, "people", copy_format.PEOPLE_COLUMNS) as copy:

@@ -28,6 +28,7 @@ FORMAT = "facerec.collection"
 VERSION = 1
 MAX_LINE_BYTES = 8 * 1024 * 1024
 MAX_NAME = 255
+MAX_CROP_SIDE = 1024  # aligned crops are 112 x 112; room for larger models' inputs
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,13 @@ async def lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int, bytes]
         yield number + 1, pending
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # json.loads takes NaN and Infinity; PostgreSQL does not
+
+
 def _object(number: int, line: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(line)
+        value = json.loads(line, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise line_error(number, "not valid JSON") from exc
     if not isinstance(value, dict):
@@ -105,6 +110,12 @@ def _b64(number: int, value: Any, what: str) -> bytes:
         return binascii.a2b_base64(value, strict_mode=True)
     except (binascii.Error, ValueError) as exc:
         raise line_error(number, f"{what} is not valid base64") from exc
+
+
+def _side(number: int, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CROP_SIDE:
+        raise line_error(number, f"aligned width and height must be whole numbers from 1 to {MAX_CROP_SIDE}")
+    return value
 
 
 def _number(number: int, value: Any, what: str) -> float:
@@ -144,16 +155,29 @@ def parse_record(number: int, line: bytes, dimension: int) -> PersonLine | FaceL
     raise line_error(number, 'type must be "person" or "face"')
 
 
+def _storable(text: str) -> bool:
+    """PostgreSQL text holds neither NUL nor lone surrogates (JSON can spell both)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\0" not in text
+
+
 def _person(number: int, value: dict[str, Any]) -> PersonLine:
     name = value.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
-        raise line_error(number, f"a person's name must be 1-{MAX_NAME} characters")
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or not _storable(name):
+        raise line_error(number, f"a person's name must be 1-{MAX_NAME} characters (no NUL)")
     external_id = value.get("external_id")
-    if external_id is not None and (not isinstance(external_id, str) or len(external_id) > MAX_NAME):
-        raise line_error(number, f"external_id must be a string of at most {MAX_NAME} characters")
+    if external_id is not None and (
+        not isinstance(external_id, str) or len(external_id) > MAX_NAME or not _storable(external_id)
+    ):
+        raise line_error(number, f"external_id must be a string of at most {MAX_NAME} characters (no NUL)")
     metadata = value.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise line_error(number, "metadata must be an object")
+    if metadata and "\\u0000" in json.dumps(metadata):
+        raise line_error(number, "metadata may not hold NUL characters")  # jsonb refuses them
     return PersonLine(_uuid(number, value.get("id"), "id"), name.strip(), external_id or None, metadata)
 
 
@@ -181,9 +205,9 @@ def _face(number: int, value: dict[str, Any], dimension: int) -> FaceLine:
         crop = value["aligned"]
         if not isinstance(crop, dict):
             raise line_error(number, "aligned must be {width, height, rgb}")
-        width, height = crop.get("width"), crop.get("height")
+        width, height = _side(number, crop.get("width")), _side(number, crop.get("height"))
         pixels = _b64(number, crop.get("rgb"), "aligned.rgb")
-        if not isinstance(width, int) or not isinstance(height, int) or len(pixels) != width * height * 3:
+        if len(pixels) != width * height * 3:
             raise line_error(number, "aligned.rgb must hold width x height x 3 bytes")
         aligned = (width, height, pixels)
     display = value.get("display_jpeg")

@@ -606,8 +606,8 @@ async def match_current(
     The replica's index is searched as it stands; then one statement reads the collection's
     row and the candidates' people. When that row shows no change the index has not applied
     (the statement sees every write answered before it), the answer is what `match` would give;
-    otherwise None, and the caller takes `match`'s way. `conn` is in autocommit: one statement,
-    no transaction to open or end.
+    otherwise None, and the caller takes `match`'s way (also when the statement fails). `conn`
+    is in autocommit: one statement, no transaction to open or end.
     """
     searched = await indexes.search_as_is(collection_name, model.version, embeddings, top_k, exact)
     if searched is None:
@@ -620,9 +620,13 @@ async def match_current(
     try:
         cursor = await driver.execute(CURRENT_STATE, {"name": collection_name, "ids": face_ids}, prepare=True)
         rows = await cursor.fetchall()
-    except psycopg.Error:
-        await conn.invalidate()  # SQLAlchemy did not see the error: the pool must not reuse it
-        raise
+    except psycopg.Error as exc:
+        if driver.broken or driver.closed:
+            # SQLAlchemy did not see it: drop this connection, and the pooled ones of its time
+            # (after a database restart they are all gone), as SQLAlchemy does on a disconnect.
+            await conn.invalidate(exc)
+            await conn.engine.dispose(close=False)
+        return None  # `match` checks its connection first and answers, or says what is wrong
     if not rows:
         return None  # deleted: `match` says so
     head_id, model_version, change_seq, reload_seq, target_fpir = rows[0][:5]

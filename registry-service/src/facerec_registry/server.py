@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import grpc
-import psycopg
 from grpc_health.v1 import health
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -375,7 +374,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
                     found = await repository.match_current(
                         conn, self._indexes, collection, model, embeddings, top_k, exact
                     )
-            except (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError):
+            except (OperationalError, InterfaceError):
                 found = None  # a connection gone stale; `match` checks its connection first
             if found is not None:
                 return found
