@@ -10,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
-from facerec_devstack import photos
+from facerec_devstack import photos, synthetic
 
 pytestmark = pytest.mark.e2e
 Cli = Callable[..., subprocess.CompletedProcess[str]]  # the facerec_cli fixture (tests/conftest.py)
@@ -102,3 +103,23 @@ def test_import_refusals_through_rest_and_cli(
     done = facerec_cli("import", f"{name}-t", str(truncated), "--new-ids")
     assert done.returncode != 0
     assert "truncated" in done.stderr
+
+
+def test_an_early_bad_line_of_a_large_streamed_file_is_named(
+    api: httpx.Client, enrolled: tuple[str, dict[str, list[Path]]]
+) -> None:
+    # The registry refuses at line 3 while some 58 MB are still on their way: it reads
+    # them before answering, or the refusal can reach the gateway as a bare transport error (500).
+    header = json.loads(api.get(f"{V1}/collections/{enrolled[0]}/export").content.splitlines()[0])
+    model = synthetic.Model(header["model"]["name"], header["model"]["version"], header["model"]["dimension"])
+    vectors = synthetic.unit_vectors(np.random.default_rng(11), 20_000, model.dimension)  # speed only
+    lines = b"".join(synthetic.collection_file(model, vectors, 2)).split(b"\n")
+    lines[2] = b'{"type": "person", "id": "x"}'
+    body = b"\n".join(lines)
+    for _ in range(4):
+        reply = api.post(
+            f"{V1}/collections/early-{uuid.uuid4().hex[:8]}/import",
+            content=iter([body[at : at + 2**20] for at in range(0, len(body), 2**20)]),
+        )
+        assert reply.status_code == 422, reply.text
+        assert reply.json()["error"]["message"].startswith("line 3:")
