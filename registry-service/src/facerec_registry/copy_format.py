@@ -26,7 +26,8 @@ FACE_COLUMNS = (
     "detection_score, display_image, aligned_pixels, aligned_width, aligned_height, seq, created_at"
 )
 
-SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+MAGIC = b"PGCOPY\n\xff\r\n\x00"  # how binary COPY data begins, both ways
+SIGNATURE = MAGIC + struct.pack(">ii", 0, 0)  # no flags, no header extension
 TRAILER = struct.pack(">h", -1)
 # Rows go to libpq in writes of this size; libpq sends what the socket takes as they come.
 WRITE_BYTES = 1 << 16
@@ -151,4 +152,4 @@ class CopyBuffer:
         self._buffer = bytearray()
 
 
-__all__ = ["FACE_COLUMNS", "PEOPLE_COLUMNS", "CopyBuffer", "FaceRows", "PersonRows", "copy_in"]
+__all__ = ["FACE_COLUMNS", "MAGIC", "PEOPLE_COLUMNS", "CopyBuffer", "FaceRows", "PersonRows", "copy_in"]

@@ -15,9 +15,9 @@ import numpy as np
 import psycopg
 from psycopg import AsyncConnection, sql
 
+from facerec_registry import copy_format
 from facerec_registry.vector_index import UUIDS, Rows
 
-COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 PARSE_BLOCK_BYTES = 4 << 20
 STATE_SQL = (
     "SELECT name, model_version, dimension, change_seq, reload_seq FROM collections "
@@ -80,7 +80,7 @@ class CopyParser:
         if not self._header_done:
             if len(pending) < 19:
                 return
-            if bytes(pending[:11]) != COPY_SIGNATURE:
+            if bytes(pending[:11]) != copy_format.MAGIC:
                 raise RuntimeError("unexpected COPY header")
             extension = int.from_bytes(pending[15:19], "big")
             del pending[: 19 + extension]
