@@ -32,6 +32,21 @@ def test_matches_insightface_reference(model: ArcFaceModel, model_path: Path, cr
         assert float(ours @ expected) > 0.9999, name
 
 
+def test_cpu_graph_gives_the_original_models_vectors(
+    model: ArcFaceModel, model_path: Path, crops: dict[str, RgbArray]
+) -> None:
+    # On CPU the model's PRelus run rewritten (facerec_common.onnx_graph): same vectors, to the bit.
+    import onnx
+    import onnxruntime as ort
+
+    original = with_preprocessing(onnx.load(str(model_path)), 127.5, 127.5)
+    session = ort.InferenceSession(original.SerializeToString(), providers=["CPUExecutionProvider"])
+    batch = np.stack(list(crops.values()))
+    expected = session.run(None, {"crops": batch})[0]
+    expected = expected / np.linalg.norm(expected, axis=1, keepdims=True)
+    assert np.array_equal(model.embed(batch), expected)
+
+
 def test_unit_length_and_batch_invariant(model: ArcFaceModel, crops: dict[str, RgbArray]) -> None:
     batch = np.stack(list(crops.values()))  # 8 crops, max_batch 8
     together = model.embed(batch)

@@ -24,6 +24,8 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
+from facerec_common.onnx_graph import prelu_as_convolutions
+
 Array = npt.NDArray[np.float32]
 # Rows as mtcnn's numpy output: x1, y1, x2, y2, score, then 5 landmark x and 5 landmark y.
 Rows = npt.NDArray[np.float64]
@@ -243,7 +245,8 @@ class OnnxMtcnn:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
 
         def session(model: bytes) -> ort.InferenceSession:
-            return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+            fast = prelu_as_convolutions(onnx.load_from_string(model)).SerializeToString()
+            return ort.InferenceSession(fast, options, providers=["CPUExecutionProvider"])
 
         self._pnet, self._rnet, self._onet = session(pnet_model()), session(rnet_model()), session(onet_model())
 

@@ -14,6 +14,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 from facerec_common.models import known_by_version
+from facerec_common.onnx_graph import prelu_as_convolutions
 from facerec_embedder import metrics
 
 log = logging.getLogger(__name__)
@@ -161,6 +162,8 @@ class ArcFaceModel:
         self.precision = "fp16" if runtime.fp16 and chosen[0] in GPU_PROVIDERS else "fp32"
         if self.precision == "fp16" and chosen[0] == "CUDAExecutionProvider":
             model = to_fp16(model)
+        if chosen[0] == "CPUExecutionProvider":
+            model = prelu_as_convolutions(model)
         model = with_preprocessing(model, *normalisation)
         if "TensorrtExecutionProvider" in chosen:
             runtime.trt_cache_dir.mkdir(parents=True, exist_ok=True)
