@@ -24,9 +24,11 @@ from facerec_embedder.settings import EmbedderSettings
 
 log = logging.getLogger(__name__)
 
-# On CPU a batch costs as much per face as single runs: small batches keep the wait short
-# (measured by bench/embedder.py: 16 clients x1.20 faces/s at 8, x1.08 and a longer p95 at 64).
-CPU_BATCH_FACES = 8
+# On CPU a batch costs as much per face as single runs, or more: small batches keep the wait
+# short (bench/embedder.py, 16 clients: x1.20 faces/s at 8, x1.08 and a longer p95 at 64; with
+# PReLU rewritten, MBF per face on one thread is flat from 1 to 4 and 10 % slower at 8, and 16
+# clients' p95 was 194-206 ms at 4 vs 197-241 ms at 8, same faces/s).
+CPU_BATCH_FACES = 4
 
 SERVICE_NAME = embedder_pb2.DESCRIPTOR.services_by_name["EmbedderService"].full_name
 

@@ -30,7 +30,7 @@ class EmbedderSettings(GrpcServiceSettings):
         0,
         ge=0,
         le=4096,
-        description="Faces one gathered run takes; 0: 8 on CPU (larger batches only add waiting there), "
+        description="Faces one gathered run takes; 0: 4 on CPU (larger batches only add waiting there), "
         "max_batch on a GPU.",
     )
     batch_wait_ms: float = Field(
