@@ -17,14 +17,16 @@ throwaway stack. Vectors are synthetic: figures are for speed and recall, never 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -97,15 +99,45 @@ class Searcher:
         return elapsed, result
 
     def run(self, probes: np.ndarray, exact: bool, clients: int) -> tuple[list[float], list[dict[str, Any]]]:
-        def work(chunk: list[int]) -> list[tuple[int, float, dict[str, Any]]]:
-            with httpx.Client(base_url=self.url, headers=self.headers, timeout=120) as client:
-                return [(i, *self.search(client, probes[i], exact)) for i in chunk]
-
+        """Each client a process of its own (concurrent clients in one process would queue for
+        its interpreter lock), timing from a prepared body's send to the whole answer read."""
+        path = f"/api/v1/collections/{self.collection}/search"
+        bodies = [json.dumps({"embedding": p.tolist(), "top_k": 10, "exact": exact}).encode() for p in probes]
         chunks = [list(range(c, len(probes), clients)) for c in range(clients)]
-        with ThreadPoolExecutor(clients) as pool:
-            done = [row for part in pool.map(work, chunks) for row in part]
-        done.sort(key=lambda row: row[0])
-        return [ms for _, ms, _ in done], [r for _, _, r in done]
+        jobs = [(self.url, path, self.headers, [(i, bodies[i]) for i in chunk]) for chunk in chunks]
+        if clients == 1:
+            parts = [timed_posts(*jobs[0])]
+        else:
+            with multiprocessing.get_context("fork").Pool(clients) as pool:
+                parts = pool.starmap(timed_posts, jobs)
+        done = sorted(row for part in parts for row in part)
+        return [ms for _, ms, _ in done], [json.loads(r) for _, _, r in done]
+
+
+def timed_posts(
+    url: str, path: str, headers: dict[str, str], bodies: list[tuple[int, bytes]]
+) -> list[tuple[int, float, bytes]]:
+    """POST each body on one kept-alive connection: (number, ms, answer). The standard library's
+    client: httpx spent 2.7-3.1 ms of CPU per search here, on the cores the stack runs on (1.3 ms)."""
+    target = urllib.parse.urlsplit(url)
+    connection_type = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
+    connection = connection_type(target.hostname or "127.0.0.1", target.port, timeout=120)
+    sent = {k: v for k, v in headers.items() if k.lower() not in ("content-length", "host", "accept-encoding")}
+    sent["Content-Type"] = "application/json"
+    done = []
+    try:
+        for number, body in bodies:
+            start = time.perf_counter()
+            connection.request("POST", path, body, sent)
+            reply = connection.getresponse()
+            answer = reply.read()
+            elapsed = (time.perf_counter() - start) * 1000
+            if reply.status != 200:
+                raise RuntimeError(f"search answered {reply.status}: {answer[:300]!r}")
+            done.append((number, elapsed, answer))
+    finally:
+        connection.close()
+    return done
 
 
 def person_number(candidate: dict[str, Any]) -> int:
