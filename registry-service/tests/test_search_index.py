@@ -274,25 +274,30 @@ async def test_import_refusals_leave_nothing_behind(replicas: tuple[Stub, Stub])
     assert type(mismatch) is errors.ModelMismatch
 
     bad_vector = lines[-1].replace(b'"embedding":"', b'"embedding":"AAAA')
-    cases = {
-        "line 9": [*lines[:8], b'{"type": "face", "id": "x"}\n'],
-        "line 16": [*lines[:-1], bad_vector],
-        "L2-normalised": list(synthetic.collection_file(MODEL, 2 * synthetic.unit_vectors(rng, 2, 512), 2)),
-        "truncated": lines[:-1],
-        "not valid JSON": [lines[0], b"{not json\n"],
-        "header": lines[1:],
+    cases = [
+        ("line 9", [*lines[:8], b'{"type": "face", "id": "x"}\n']),
+        ("line 16", [*lines[:-1], bad_vector]),
+        ("L2-normalised", list(synthetic.collection_file(MODEL, 2 * synthetic.unit_vectors(rng, 2, 512), 2))),
+        ("truncated", lines[:-1]),
+        ("not valid JSON", [lines[0], b"{not json\n"]),
+        ("header", lines[1:]),
         # Values JSON can spell but PostgreSQL cannot store, refused as the line's fault.
-        "line 2": [lines[0], lines[1].replace(b'"person 0"', b'"A\\u0000B"'), *lines[2:]],
-        "line 3": [*lines[:2], lines[2].replace(b'"person 1"', b'"\\ud800"'), *lines[3:]],
-        "line 4": [*lines[:3], lines[3].replace(b'"name"', b'"metadata":{"a":"\\u0000"},"name"'), *lines[4:]],
-        "line 5": [*lines[:4], lines[4].replace(b'"name"', b'"metadata":{"a":NaN},"name"'), *lines[5:]],
-        "line 7": [
-            *lines[:6],
-            lines[6].replace(b'"embedding"', b'"aligned":{"width":-1,"height":-1,"rgb":"AAAA"},"embedding"'),
-            *lines[7:],
-        ],
-    }
-    for expected, chunks in cases.items():
+        ("line 2", [lines[0], lines[1].replace(b'"person 0"', b'"A\\u0000B"'), *lines[2:]]),
+        ("line 3", [*lines[:2], lines[2].replace(b'"person 1"', b'"\\ud800"'), *lines[3:]]),
+        ("line 4", [*lines[:3], lines[3].replace(b'"name"', b'"metadata":{"a":"\\u0000"},"name"'), *lines[4:]]),
+        ("line 5", [*lines[:4], lines[4].replace(b'"name"', b'"metadata":{"a":NaN},"name"'), *lines[5:]]),
+        ("line 4", [*lines[:3], lines[3].replace(b'"name"', b'"metadata":{"a":["\\udc00"]},"name"'), *lines[4:]]),
+        ("line 4", [*lines[:3], lines[3].replace(b'"name"', b'"metadata":{"\\ud800":1},"name"'), *lines[4:]]),
+        (
+            "line 7",
+            [
+                *lines[:6],
+                lines[6].replace(b'"embedding"', b'"aligned":{"width":-1,"height":-1,"rgb":"AAAA"},"embedding"'),
+                *lines[7:],
+            ],
+        ),
+    ]
+    for expected, chunks in cases:
         # One message each: a refusal then comes after the whole request (a server that answers
         # while the client still streams was once seen as a bare INTERNAL; see the round trip for
         # files split across messages).

@@ -164,6 +164,16 @@ def _storable(text: str) -> bool:
     return "\0" not in text
 
 
+def _storable_json(value: Any) -> bool:
+    if isinstance(value, str):
+        return _storable(value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable_json(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable_json(v) for v in value)
+    return True
+
+
 def _person(number: int, value: dict[str, Any]) -> PersonLine:
     name = value.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or not _storable(name):
@@ -176,8 +186,8 @@ def _person(number: int, value: dict[str, Any]) -> PersonLine:
     metadata = value.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise line_error(number, "metadata must be an object")
-    if metadata and "\\u0000" in json.dumps(metadata):
-        raise line_error(number, "metadata may not hold NUL characters")  # jsonb refuses them
+    if not _storable_json(metadata):
+        raise line_error(number, "metadata may hold neither NUL characters nor lone surrogates")  # jsonb refuses them
     return PersonLine(_uuid(number, value.get("id"), "id"), name.strip(), external_id or None, metadata)
 
 
