@@ -25,6 +25,7 @@ def prelu_as_convolutions(model: onnx.ModelProto) -> onnx.ModelProto:
     graph = out.graph
     constants = {t.name: t for t in graph.initializer}
     nodes: list[onnx.NodeProto] = []
+    replaced: set[str] = set()
     for node in graph.node:
         slope = constants.get(node.input[1]) if node.op_type == "PRelu" else None
         alpha = numpy_helper.to_array(slope) if slope is not None else None
@@ -32,6 +33,7 @@ def prelu_as_convolutions(model: onnx.ModelProto) -> onnx.ModelProto:
             nodes.append(node)
             continue
         x, y = node.input[0], node.output[0]
+        replaced.add(node.input[1])
         channels = alpha.shape[0]
         flip, scale = f"{y}/flip", f"{y}/scale"
         graph.initializer.extend(
@@ -50,8 +52,8 @@ def prelu_as_convolutions(model: onnx.ModelProto) -> onnx.ModelProto:
         ]
     del graph.node[:]
     graph.node.extend(nodes)
-    used = {name for node in graph.node for name in node.input}
-    unused = [t for t in graph.initializer if t.name not in used]
-    for tensor in unused:  # the PRelu slopes
+    # The slopes nothing reads any more (ONNX Runtime warns of unused constants).
+    used = {name for node in graph.node for name in node.input} | {i.name for i in graph.input}
+    for tensor in [t for t in graph.initializer if t.name in replaced and t.name not in used]:
         graph.initializer.remove(tensor)
     return out
