@@ -10,11 +10,12 @@ from pydantic import BaseModel, Field
 
 from facerec.registry.v1 import registry_pb2
 from facerec_gateway.dependencies import Admin, FacesDep
+from facerec_gateway.json_body import JsonRoute
 from facerec_gateway.routes.responses import ERRORS
 from facerec_gateway.security import key_hash, new_key
 from facerec_gateway.v1.schemas import CollectionName, Text
 
-router = APIRouter(tags=["admin"], responses=ERRORS)
+router = APIRouter(tags=["admin"], responses=ERRORS, route_class=JsonRoute)
 
 
 class KeyCreate(BaseModel):

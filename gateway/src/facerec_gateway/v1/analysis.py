@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 
 from facerec_gateway.dependencies import FacesDep, Reader, SettingsDep
+from facerec_gateway.json_body import JsonRoute
 from facerec_gateway.routes.responses import ERRORS
 from facerec_gateway.uploads import read_image
 from facerec_gateway.v1 import convert
 from facerec_gateway.v1 import schemas as s
 from facerec_gateway.v1.params import CollectionPath
 
-router = APIRouter(tags=["recognition"], responses=ERRORS)
+router = APIRouter(tags=["recognition"], responses=ERRORS, route_class=JsonRoute)
 
 Photo = Annotated[UploadFile, File(description="JPEG, PNG or WebP photo")]
 Threshold = Annotated[

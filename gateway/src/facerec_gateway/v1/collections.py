@@ -9,12 +9,13 @@ from fastapi.responses import StreamingResponse
 
 from facerec.registry.v1 import registry_pb2
 from facerec_gateway.dependencies import Admin, FacesDep, Reader
+from facerec_gateway.json_body import JsonRoute
 from facerec_gateway.routes.responses import ERRORS
 from facerec_gateway.v1 import convert
 from facerec_gateway.v1 import schemas as s
 from facerec_gateway.v1.params import CollectionPath, Cursor, Limit
 
-router = APIRouter(prefix="/collections", tags=["collections"], responses=ERRORS)
+router = APIRouter(prefix="/collections", tags=["collections"], responses=ERRORS, route_class=JsonRoute)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=s.Collection)

@@ -6,12 +6,13 @@ from fastapi import APIRouter, Response, status
 
 from facerec.registry.v1 import registry_pb2
 from facerec_gateway.dependencies import FacesDep, Reader, Writer
+from facerec_gateway.json_body import JsonRoute
 from facerec_gateway.routes.responses import ERRORS
 from facerec_gateway.v1 import convert
 from facerec_gateway.v1 import schemas as s
 from facerec_gateway.v1.params import CollectionPath, Cursor, Limit
 
-router = APIRouter(prefix="/collections/{collection}/faces", tags=["faces"], responses=ERRORS)
+router = APIRouter(prefix="/collections/{collection}/faces", tags=["faces"], responses=ERRORS, route_class=JsonRoute)
 
 
 @router.get("", response_model=s.FacesPage)

@@ -9,13 +9,14 @@ from google.protobuf import struct_pb2
 
 from facerec.registry.v1 import registry_pb2
 from facerec_gateway.dependencies import FacesDep, Reader, SettingsDep, Writer
+from facerec_gateway.json_body import JsonRoute
 from facerec_gateway.routes.responses import ERRORS
 from facerec_gateway.uploads import read_image
 from facerec_gateway.v1 import convert
 from facerec_gateway.v1 import schemas as s
 from facerec_gateway.v1.params import CollectionPath, Cursor, Limit
 
-router = APIRouter(prefix="/collections/{collection}/people", tags=["people"], responses=ERRORS)
+router = APIRouter(prefix="/collections/{collection}/people", tags=["people"], responses=ERRORS, route_class=JsonRoute)
 
 
 def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
