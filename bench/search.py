@@ -333,7 +333,9 @@ def print_table(records: list[dict[str, Any]]) -> None:
     for r in records:
         for method in ("index", "exact"):
             for clients in (1, 4):
-                row = r[f"{method}_{clients}c"]
+                row = r.get(f"{method}_{clients}c")
+                if row is None:  # --exact-queries 0
+                    continue
                 r1 = row.get("recall@1_genuine", "")
                 r10 = row.get("recall@10_genuine", "")
                 print(

@@ -23,6 +23,9 @@ STATE_SQL = (
     "SELECT name, model_version, dimension, change_seq, reload_seq FROM collections "
     "WHERE id = %s AND model_version IS NOT NULL"
 )
+ALL_STATES_SQL = (
+    "SELECT id, name, model_version, dimension, change_seq, reload_seq FROM collections WHERE model_version IS NOT NULL"
+)
 COUNT_SQL = "SELECT count(*) FROM faces WHERE collection_id = %s AND model_version = %s AND seq > %s"
 
 
