@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from facerec_common.logs import configure_logging
-from facerec_common.server import serve_until_signalled, start_metrics
+from facerec_common.server import run, serve_until_signalled, start_metrics
 from facerec_common.settings import load_settings
 from facerec_common.telemetry import configure_tracing
 from facerec_detector.server import create_server
@@ -23,7 +21,7 @@ def main() -> None:
     settings = load_settings(DetectorSettings)
     configure_logging("detector", settings.log_level)
     configure_tracing("detector")
-    asyncio.run(serve(settings))
+    run(serve(settings))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -385,8 +386,8 @@ class FaceService:
         target_fpir: float | None = None,
     ) -> tuple[registry_pb2.MatchFaceResponse, types_pb2.ModelInfo]:
         """Match a caller's own vector, taken to come from the embedder's current model."""
-        norm = sum(v * v for v in embedding) ** 0.5
-        if norm > 0:
+        norm = math.hypot(*embedding)
+        if norm > 0 and abs(norm - 1.0) > 1e-6:  # vectors from /embed come normalised already
             embedding = [v / norm for v in embedding]
         model = await self.model()
         reply = await self.registry(

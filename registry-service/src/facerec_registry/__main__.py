@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 from facerec_common.logs import configure_logging
-from facerec_common.server import serve_until_signalled, start_metrics
+from facerec_common.server import run, serve_until_signalled, start_metrics
 from facerec_common.settings import load_settings
 from facerec_common.telemetry import configure_tracing
 from facerec_registry.migrate import upgrade_to_head
@@ -27,7 +26,7 @@ def main() -> None:
     if sys.argv[1:] == ["migrate"]:
         upgrade_to_head(settings.database_url)
         return
-    asyncio.run(serve(settings))
+    run(serve(settings))
 
 
 if __name__ == "__main__":

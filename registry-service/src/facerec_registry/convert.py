@@ -66,7 +66,7 @@ def model(info: types_pb2.ModelInfo, embedding: list[float]) -> ModelRef:
         raise InvalidArgument("The embedding's model (name, version, dimension) is required.")
     if len(embedding) != info.dimension:
         raise InvalidArgument(f"The embedding has {len(embedding)} values; model {info.name} makes {info.dimension}.")
-    norm = math.sqrt(sum(v * v for v in embedding))
+    norm = math.hypot(*embedding)  # in C: a tenth of a Python sum over 512 values
     if not math.isfinite(norm) or abs(norm - 1.0) > 1e-3:
         raise InvalidArgument("The embedding must be L2-normalised.")
     return ModelRef(info.name, info.version, info.dimension)

@@ -8,6 +8,7 @@ from prometheus_client import Gauge, Histogram
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from facerec_common.metrics import LATENCY_BUCKETS
+from facerec_registry.search_connections import SearchConnections
 
 SEARCH_SECONDS = Histogram(
     "facerec_registry_search_duration_seconds",
@@ -40,3 +41,8 @@ def watch_pool(name: str, engine: AsyncEngine) -> None:
     pool = engine.sync_engine.pool
     DB_CONNECTIONS_IN_USE.labels(name).set_function(lambda: float(getattr(pool, "checkedout", lambda: 0)()))
     DB_POOL_SIZE.labels(name).set_function(lambda: float(getattr(pool, "size", lambda: 0)()))
+
+
+def watch_connections(name: str, connections: SearchConnections) -> None:
+    DB_CONNECTIONS_IN_USE.labels(name).set_function(lambda: float(connections.in_use))
+    DB_POOL_SIZE.labels(name).set_function(lambda: float(connections.size))

@@ -23,7 +23,8 @@ from facerec_common.server import Context, new_server, set_serving, translate_er
 from facerec_registry import bulk, collection_file, convert, metrics, repository
 from facerec_registry.migrate import upgrade_to_head
 from facerec_registry.repository import Candidate, ModelRef, NewFace
-from facerec_registry.search_index import SearchIndexes, SyncSettings
+from facerec_registry.search_connections import SearchConnections
+from facerec_registry.search_index import SearchIndexes, SyncSettings, conninfo
 from facerec_registry.settings import RegistrySettings
 from facerec_registry.tables import ApiKey as ApiKeyRow
 from facerec_registry.thresholds import Threshold, ThresholdPolicy
@@ -85,10 +86,10 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         engine: AsyncEngine,
         settings: RegistrySettings,
         indexes: SearchIndexes | None,
-        search_engine: AsyncEngine | None = None,
+        search_connections: SearchConnections | None = None,
     ) -> None:
         self._engine = engine
-        self._search_engine = search_engine or engine
+        self._search_connections = search_connections
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._indexes = indexes
         self._settings = settings
@@ -368,14 +369,10 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         person_id: uuid.UUID | None,
         exact: bool,
     ) -> repository.Matches:
-        if person_id is None and self._indexes is not None:
-            try:
-                async with self._search_engine.connect() as conn:
-                    found = await repository.match_current(
-                        conn, self._indexes, collection, model, embeddings, top_k, exact
-                    )
-            except (OperationalError, InterfaceError):
-                found = None  # a connection gone stale; `match` checks its connection first
+        if person_id is None and self._indexes is not None and self._search_connections is not None:
+            found = await repository.match_current(
+                self._search_connections, self._indexes, collection, model, embeddings, top_k, exact
+            )
             if found is not None:
                 return found
         async with self._session() as session:
@@ -566,13 +563,13 @@ class Resources:
     """What the server holds besides itself, released after it stops."""
 
     engine: AsyncEngine
-    search_engine: AsyncEngine
+    search_connections: SearchConnections
     indexes: SearchIndexes | None
 
     async def close(self) -> None:
         if self.indexes is not None:
             await self.indexes.close()
-        await self.search_engine.dispose()
+        await self.search_connections.close()
         await self.engine.dispose()
 
 
@@ -601,15 +598,13 @@ async def create_server(
     engine = create_async_engine(settings.database_url, pool_size=settings.pool_size, pool_pre_ping=True)
     # Searches through a current index need one statement: no transaction, no ping first
     # (a stale connection fails that statement and the search takes the checked way).
-    search_engine = create_async_engine(
-        settings.database_url, pool_size=settings.pool_size, isolation_level="AUTOCOMMIT"
-    )
+    search_connections = SearchConnections(conninfo(engine), settings.pool_size)
     metrics.watch_pool("main", engine)
-    metrics.watch_pool("search", search_engine)
+    metrics.watch_connections("search", search_connections)
     indexes = search_indexes(engine, settings)
     server, port, health_servicer = await new_server(settings)
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(
-        RegistryServicer(engine, settings, indexes, search_engine), server
+        RegistryServicer(engine, settings, indexes, search_connections), server
     )
     await server.start()
     await set_serving(health_servicer, [SERVICE_NAME])
@@ -617,4 +612,4 @@ async def create_server(
         indexes.start()
         await indexes.load_all()
     log.info("registry serving on %s:%d", settings.host, port)
-    return server, port, health_servicer, Resources(engine, search_engine, indexes)
+    return server, port, health_servicer, Resources(engine, search_connections, indexes)

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import grpc
@@ -102,6 +102,18 @@ def translate_stream_errors(
             await context.abort_with_status(to_grpc_status(FacerecError()))
 
     return wrapper
+
+
+def run(main: Coroutine[Any, Any, None]) -> None:
+    """Run a service's main coroutine, on uvloop where it is installed (as uvicorn runs the
+    gateway): its loop costs less per gRPC call than asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:  # not built for every platform
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
 
 
 async def serve_until_signalled(
