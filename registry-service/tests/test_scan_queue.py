@@ -24,7 +24,7 @@ def _index(count: int = 3000) -> CollectionIndex:
         np.array([uuid.uuid4().bytes for _ in range(count)], dtype=UUIDS),
     )
     index = CollectionIndex(b"c" * 16, "v1", DIM, IndexSettings(min_faces=500, candidates=64))
-    index.reset(rows, seq=1)
+    index.reset(rows, seq=1, names={})
     index.rebuild()
     assert index.snapshot.ann is not None
     return index

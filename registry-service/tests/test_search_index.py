@@ -180,6 +180,40 @@ async def test_writes_and_deletes_are_seen_at_once_by_every_replica(
             assert victim.person_id not in {c.person_id for c in found.candidates}
 
 
+async def test_a_rename_is_seen_at_once_by_every_replica(
+    replicas: tuple[Stub, Stub], gallery: tuple[str, np.ndarray]
+) -> None:
+    # A current index answers with the names it holds: a rename is a change every replica catches
+    # up before its next answer, like a write of a face.
+    name, vectors = gallery
+    a, b = replicas
+    before = (await _match(b, name, vectors[11])).candidates[0]
+    for i, (writer, reader) in enumerate(((a, b), (b, a))):
+        new_name = f"renamed {i}"
+        request = registry_pb2.UpdatePersonRequest(collection=name, person_id=before.person_id, name=new_name)
+        await writer.UpdatePerson(request, timeout=10)
+        for replica in (reader, writer, reader, writer):  # caught up by the first search, then current
+            found = await _match(replica, name, vectors[11])
+            assert found.method == "index"
+            assert (found.candidates[0].person_id, found.candidates[0].person_name) == (before.person_id, new_name)
+    # A new person's name comes with their first face.
+    person = await a.CreatePerson(registry_pb2.CreatePersonRequest(collection=name, name="newcomer"), timeout=10)
+    vector = synthetic.unit_vectors(rng, 1, MODEL.dimension)[0]
+    await a.EnrollFace(
+        registry_pb2.EnrollFaceRequest(
+            collection=name,
+            person_id=person.person_id,
+            embedding=vector.tolist(),
+            model=MODEL_INFO,
+            aligned=types_pb2.RgbImage(width=1, height=1, pixels=b"abc"),
+            display_image=b"j",
+        ),
+        timeout=10,
+    )
+    for replica in (b, a, b):
+        assert (await _match(replica, name, vector)).candidates[0].person_name == "newcomer"
+
+
 async def test_export_then_import_round_trips(replicas: tuple[Stub, Stub], gallery: tuple[str, np.ndarray]) -> None:
     name, vectors = gallery
     exported = await _export(replicas[1], name)

@@ -27,7 +27,7 @@ def _rows(count: int, per_person: int = 1) -> Rows:
 
 def _index(rows: Rows, min_faces: int = 500) -> CollectionIndex:
     index = CollectionIndex(b"c" * 16, "v1", DIM, IndexSettings(min_faces=min_faces, candidates=64))
-    index.reset(rows, seq=1)
+    index.reset(rows, seq=1, names={})
     if index.needs_rebuild():
         index.rebuild()
     return index
@@ -61,9 +61,9 @@ def test_deleted_faces_are_never_returned_from_base_or_delta() -> None:
     rows = _rows(1000)
     index = _index(rows)
     extra = _rows(10)
-    index.apply(np.empty(0, UUIDS), extra, seq=2)
+    index.apply(np.empty(0, UUIDS), extra, seq=2, names={})
     gone = np.concatenate([rows.face_ids[:5], extra.face_ids[:5]])
-    index.apply(gone, Rows.empty(DIM), seq=3)
+    index.apply(gone, Rows.empty(DIM), seq=3, names={})
     assert index.applied_seq == 3
     assert index.snapshot.size == 1000 + 10 - 10
     targets = np.concatenate([rows.vectors[:5], extra.vectors[:5]])
@@ -80,10 +80,10 @@ def test_changes_during_a_rebuild_are_carried_over(monkeypatch: pytest.MonkeyPat
 
     def build_while_changes_land(vectors: np.ndarray, settings: IndexSettings) -> object:
         # As if a search's catch-up applied these while the rebuild thread was building.
-        index.apply(rows.face_ids[:2], late, seq=9)
+        index.apply(rows.face_ids[:2], late, seq=9, names={})
         return build(vectors, settings)
 
-    index.apply(np.empty(0, UUIDS), _rows(200).take(np.arange(200)), seq=5)
+    index.apply(np.empty(0, UUIDS), _rows(200).take(np.arange(200)), seq=5, names={})
     monkeypatch.setattr(vector_index, "_build_ann", build_while_changes_land)
     index.rebuild()
     s = index.snapshot

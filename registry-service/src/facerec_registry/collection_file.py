@@ -177,12 +177,14 @@ def _storable_json(value: Any) -> bool:
 def _person(number: int, value: dict[str, Any]) -> PersonLine:
     name = value.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or not _storable(name):
-        raise line_error(number, f"a person's name must be 1-{MAX_NAME} characters (no NUL)")
+        raise line_error(number, f"a person's name must be 1-{MAX_NAME} characters (no NUL, no lone surrogate)")
     external_id = value.get("external_id")
     if external_id is not None and (
         not isinstance(external_id, str) or len(external_id) > MAX_NAME or not _storable(external_id)
     ):
-        raise line_error(number, f"external_id must be a string of at most {MAX_NAME} characters (no NUL)")
+        raise line_error(
+            number, f"external_id must be a string of at most {MAX_NAME} characters (no NUL, no lone surrogate)"
+        )
     metadata = value.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise line_error(number, "metadata must be an object")

@@ -121,19 +121,48 @@ async def copy_faces(conn: AsyncConnection, state: CollectionState, after_seq: i
     return parser.rows()
 
 
-def load_collection(dsn: str, collection_id: uuid.UUID) -> tuple[CollectionState | None, Rows | None]:
-    """The collection's row and all its faces, in one snapshot, on a connection of its own (blocking)."""
+def load_collection(dsn: str, collection_id: uuid.UUID) -> tuple[CollectionState | None, Rows | None, Names]:
+    """The collection's row, all its faces and its people's names, in one snapshot, on a
+    connection of its own (blocking)."""
     with psycopg.connect(dsn, autocommit=False) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         with conn.transaction():
             found = conn.execute(STATE_SQL, (collection_id,)).fetchone()
             if found is None:
-                return None, None
+                return None, None, {}
             state = CollectionState(collection_id, *found)
             count = conn.execute(COUNT_SQL, (collection_id, state.model_version, -1)).fetchone()
             parser = CopyParser(int(count[0]) if count else 0, state.dimension)
             with conn.cursor() as copying, copying.copy(copy_query(state, -1)) as copy:
                 while chunk := copy.read():
                     parser.feed(chunk)
-            return state, parser.rows()
+            names: Names = dict(conn.execute(NAMES_SQL, (collection_id,)).fetchall())
+            return state, parser.rows(), names
+
+
+# People's names by 16-byte id, as search answers give them. Names come with their people's faces;
+# a rename is a change of its own (people.seq), read by every replica as it catches up.
+Names = dict[bytes, str]
+NAMES_SQL = "SELECT uuid_send(id), name FROM people WHERE collection_id = %s"
+# seq > 0 spelled out: the condition of the index of renamed people, which a parameter alone is not.
+CHANGED_NAMES_SQL = (
+    "SELECT uuid_send(id), name FROM people WHERE collection_id = %(id)s "
+    "AND (seq > 0 AND seq > %(seq)s OR id = ANY(%(ids)s))"
+)
+
+
+async def read_names(conn: AsyncConnection, collection_id: uuid.UUID) -> Names:
+    """Every name of the collection, in the caller's transaction."""
+    cursor = await conn.execute(NAMES_SQL, (collection_id,))
+    return dict(await cursor.fetchall())
+
+
+async def changed_names(conn: AsyncConnection, collection_id: uuid.UUID, after_seq: int, added: Rows) -> Names:
+    """Names of the people renamed after `after_seq` and of the people `added` faces belong to."""
+    people = np.unique(added.person_ids)
+    if len(people) > 10_000:  # a large import: every name, rather than a list of ids that long
+        return await read_names(conn, collection_id)
+    ids = "{" + ",".join(p.tobytes().hex() for p in people) + "}"
+    cursor = await conn.execute(CHANGED_NAMES_SQL, {"id": collection_id, "seq": after_seq, "ids": ids})
+    return dict(await cursor.fetchall())

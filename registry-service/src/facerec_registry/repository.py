@@ -7,6 +7,8 @@ enforced here, under row locks where two writers could race.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -379,10 +381,13 @@ async def update_person(
 ) -> PersonInfo:
     try:
         async with session.begin():
-            collection = await _collection(session, collection_name)
+            # A rename is a change search indexes follow (they hold names): the collection's row
+            # lock first, as every writer takes it.
+            collection = await _collection(session, collection_name, for_update=name is not None)
             person = await _person(session, collection, person_id, lock="update")
-            if name is not None:
+            if name is not None and name != person.name:
                 person.name = name
+                person.seq = await _next_seq(session, collection)
             if external_id is not None:
                 person.external_id = external_id or None
             if metadata is not None:
@@ -602,43 +607,50 @@ async def match_current(
     top_k: int,
     exact: bool,
 ) -> Matches | None:
-    """`match` in one round trip to the database, for the common case of an index that is current.
+    """`match` for the common case of an index that is current: one statement, read while the
+    index is searched.
 
-    The replica's index is searched as it stands; then one statement reads the collection's
-    row and the candidates' people. When that row shows no change the index has not applied
-    (the statement sees every write answered before it), the answer is what `match` would give;
-    otherwise None, and the caller takes `match`'s way (also when the statement fails: `match`
-    checks its connection first and answers, or says what is wrong).
+    The statement reads the collection's row, and sees every write answered before it. When that
+    row shows no change the searched index had not applied, the index's hits and names are what
+    `match` would answer; otherwise None, and the caller takes `match`'s way (also when the
+    statement fails: `match` checks its connection first and answers, or says what is wrong).
     """
-    searched = await indexes.search_as_is(collection_name, model.version, embeddings, top_k, exact)
-    if searched is None:
-        return None
-    collection_id, applied_seq, faces, found = searched
-    # As an array literal, which PostgreSQL reads as the uuid[] it expects: psycopg's dumping of a
-    # list of UUIDs cost 0.1 ms more a search.
-    face_ids = "{" + ",".join({h.face_id.hex() for hits, _ in found for h in hits}) + "}"
     try:
         async with connections.connection() as conn:
-            cursor = await conn.execute(CURRENT_STATE, {"name": collection_name, "ids": face_ids}, prepare=True)
-            rows = await cursor.fetchall()
+            reading = asyncio.ensure_future(conn.execute(CURRENT_ROW, {"name": collection_name}, prepare=True))
+            await asyncio.sleep(0)  # the statement is sent before the search holds the loop
+            try:
+                searched = await indexes.search_as_is(collection_name, model.version, embeddings, top_k, exact)
+            except BaseException:
+                reading.cancel()
+                with contextlib.suppress(BaseException):
+                    await reading
+                raise
+            row = await (await reading).fetchone()
     except psycopg.Error:
         return None
-    if not rows:
-        return None  # deleted: `match` says so
-    head_id, model_version, change_seq, reload_seq, target_fpir = rows[0][:5]
+    if searched is None or row is None:
+        return None  # no index here, or the collection is gone: `match` says so
+    collection_id, applied_seq, faces, found, names = searched
+    head_id, model_version, change_seq, reload_seq, target_fpir = row
     if head_id != collection_id or model_version != model.version or max(change_seq, reload_seq) > applied_seq:
         return None
-    names = {r[5]: (r[6], r[7]) for r in rows if r[5] is not None and r[8] == head_id}
-    return Matches(_with_names(found, names), faces, target_fpir)
+    results: list[tuple[list[Candidate], Method]] = []
+    for hits, method in found:
+        candidates = []
+        for hit in hits:
+            name = names.get(hit.person_id)
+            if name is None:
+                return None  # not expected: `match` reads names from the database
+            candidates.append(
+                Candidate(uuid.UUID(bytes=hit.face_id), uuid.UUID(bytes=hit.person_id), name, hit.similarity)
+            )
+        results.append((candidates, method))
+    return Matches(results, faces, target_fpir)
 
 
-# The collection's row (is the index current?) and the candidates' people, in one statement.
-CURRENT_STATE = (
-    "SELECT c.id, c.model_version, c.change_seq, c.reload_seq, c.target_fpir, "
-    "n.id, n.person_id, n.name, n.collection_id FROM collections c LEFT JOIN LATERAL ("
-    "SELECT f.id, f.person_id, p.name, f.collection_id FROM faces f JOIN people p ON p.id = f.person_id "
-    "WHERE f.id = ANY(%(ids)s)) n ON true WHERE c.name = %(name)s"
-)
+# Is the index current? Names and deletes are the index's own once it is.
+CURRENT_ROW = "SELECT id, model_version, change_seq, reload_seq, target_fpir FROM collections WHERE name = %(name)s"
 
 
 async def _named(

@@ -34,7 +34,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection as SAConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from facerec_common.errors import InvalidArgument
-from facerec_registry.face_rows import ALL_STATES_SQL, STATE_SQL, CollectionState, copy_faces, load_collection
+from facerec_registry.face_rows import (
+    ALL_STATES_SQL,
+    STATE_SQL,
+    CollectionState,
+    Names,
+    changed_names,
+    copy_faces,
+    load_collection,
+    read_names,
+)
 from facerec_registry.scan_queue import ScanQueue
 from facerec_registry.vector_index import UUIDS, CollectionIndex, Hit, IndexSettings, Method, Rows
 
@@ -119,10 +128,10 @@ class SearchIndexes:
 
     async def search_as_is(
         self, collection_name: str, model_version: str, queries: Sequence[list[float]], top_k: int, exact: bool
-    ) -> tuple[uuid.UUID, int, int, list[tuple[list[Hit], Method]]] | None:
-        """(collection id, change number, faces searched, hits) from the index as it stands, without asking the
-        database first; the caller checks that number against the collection's. None: no index
-        of that collection and model here."""
+    ) -> tuple[uuid.UUID, int, int, list[tuple[list[Hit], Method]], Names] | None:
+        """(collection id, change number, faces searched, hits, people's names) from the index as it
+        stands, without asking the database first; the caller checks that number against the
+        collection's. None: no index of that collection and model here."""
         collection_id = self._ids.get(collection_name)
         index = self._indexes.get(collection_id) if collection_id is not None else None
         if collection_id is None or index is None or index.model_version != model_version:
@@ -131,7 +140,7 @@ class SearchIndexes:
         seq = index.applied_seq
         faces = index.snapshot.size
         vectors = np.asarray(queries, dtype=np.float32).reshape(len(queries), -1)
-        return collection_id, seq, faces, await self._search(index, vectors, top_k, exact)
+        return collection_id, seq, faces, await self._search(index, vectors, top_k, exact), index.names
 
     async def _search(
         self, index: CollectionIndex, vectors: np.ndarray, top_k: int, exact: bool
@@ -206,11 +215,11 @@ class SearchIndexes:
         started = time.monotonic()
         async with self._lock(collection_id):
             async with self._full_loads:
-                state, rows = await asyncio.to_thread(load_collection, self._dsn, collection_id)
+                state, rows, names = await asyncio.to_thread(load_collection, self._dsn, collection_id)
             if state is None or rows is None:
                 self._indexes.pop(collection_id, None)
                 return None
-            return await self._install(state, rows, f"loaded in {time.monotonic() - started:.1f}s")
+            return await self._install(state, rows, names, f"loaded in {time.monotonic() - started:.1f}s")
 
     async def seed(self, state: CollectionState, rows: Rows) -> None:
         """Index the faces an import just committed into a collection that had none, from the
@@ -229,14 +238,17 @@ class SearchIndexes:
             current = self._indexes.get(state.collection_id)
             if current is not None and current.applied_seq >= state.change_seq:
                 return current  # caught up meanwhile (it had no faces: now it has these)
-            return await self._install(state, rows, "handed over by its import")
+            # Names read now are at least as new as `state`; a rename since is caught up as a change.
+            async with self._engine.connect() as conn:
+                names = await read_names(await _driver(conn), state.collection_id)
+            return await self._install(state, rows, names, "handed over by its import")
 
-    async def _install(self, state: CollectionState, rows: Rows, source: str) -> CollectionIndex:
+    async def _install(self, state: CollectionState, rows: Rows, names: Names, source: str) -> CollectionIndex:
         """Index `rows`, the collection's faces as of `state`, and serve searches from it."""
         started = time.monotonic()
         self._ids[state.name] = state.collection_id
         index = CollectionIndex(state.collection_id.bytes, state.model_version, state.dimension, self._settings)
-        index.reset(rows, state.change_seq)
+        index.reset(rows, state.change_seq, names)
         if index.needs_rebuild():
             await asyncio.to_thread(index.rebuild)
         self._indexes[state.collection_id] = index
@@ -265,8 +277,10 @@ class SearchIndexes:
                 if state.change_seq <= index.applied_seq:
                     return
                 removed = await _tombstones(conn, collection_id, index.applied_seq)
-                added = await copy_faces(await _driver(conn), state, after_seq=index.applied_seq)
-            index.apply(removed, added, state.change_seq)
+                driver = await _driver(conn)
+                added = await copy_faces(driver, state, after_seq=index.applied_seq)
+                names = await changed_names(driver, collection_id, index.applied_seq, added)
+            index.apply(removed, added, state.change_seq, names)
 
     def _lock(self, collection_id: uuid.UUID) -> asyncio.Lock:
         return self._locks.setdefault(collection_id, asyncio.Lock())

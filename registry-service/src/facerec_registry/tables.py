@@ -42,6 +42,8 @@ class Person(Base):
     external_id: Mapped[str | None] = mapped_column(String(255))
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The change number of the last rename (0: never renamed), for the search indexes' names.
+    seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class Face(Base):

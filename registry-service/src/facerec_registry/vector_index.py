@@ -109,6 +109,9 @@ class CollectionIndex:
     settings: IndexSettings
     applied_seq: int = 0
     snapshot: Snapshot = field(init=False)
+    # People's current names by person id (16 bytes), as of `applied_seq` or later. Grows with
+    # the people added; a person deleted leaves a name no search returns until a full reload.
+    names: dict[bytes, str] = field(default_factory=dict)
     _write: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -116,15 +119,18 @@ class CollectionIndex:
 
     # -- changes (one writer at a time; searches never wait)
 
-    def reset(self, rows: Rows, seq: int) -> None:
-        """Replace everything with `rows` (a full load); the caller builds the index with `rebuild`."""
+    def reset(self, rows: Rows, seq: int, names: dict[bytes, str]) -> None:
+        """Replace everything with `rows` and `names` (a full load); the caller builds the index with `rebuild`."""
         with self._write:
             self.snapshot = _snapshot(Rows.empty(self.dimension), None, rows)
+            self.names = names
             self.applied_seq = seq
 
-    def apply(self, removed: Ids, added: Rows, seq: int) -> None:
-        """Drop `removed` face ids, then add `added` rows: the changes up to change number `seq`."""
+    def apply(self, removed: Ids, added: Rows, seq: int, names: dict[bytes, str]) -> None:
+        """Drop `removed` face ids, then add `added` rows and `names` (new and renamed people):
+        the changes up to change number `seq`."""
         with self._write:
+            self.names.update(names)
             s = self.snapshot
             alive, dead, delta = s.alive, s.dead, s.delta
             if len(removed):
