@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import signal
 import sys
 import threading
+import time
+from pathlib import Path
+from typing import IO
 
 from facerec_common.logs import configure_logging
 from facerec_devstack.stack import Stack, default_config
+
+
+def hold(data_dir: Path, wait_s: float = 60.0) -> IO[str]:
+    """One stack per data folder. A stack started while the last one still stops waits for it
+    (its PostgreSQL may take seconds to write its last checkpoint): started at once, the new one
+    would attach to that server and lose it a moment later."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = (data_dir / "devstack.lock").open("w")
+    deadline = time.monotonic() + wait_s
+    told = False
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return lock
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                lock.close()
+                sys.exit(f"another facerec stack still runs on {data_dir}: stop it first (Ctrl-C where it runs)")
+            if not told:
+                print(f"another facerec stack runs on {data_dir}; waiting up to {wait_s:.0f} s for it to stop ...")
+                told = True
+            time.sleep(0.5)
 
 
 def main() -> None:
@@ -16,6 +42,7 @@ def main() -> None:
     for noisy in ("pgserver", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     config = default_config()
+    lock = hold(config.data_dir)
     stack = Stack(config)
     print("starting facerec (first start loads the models: ~10 s) ...", flush=True)
     stack.start()
@@ -48,6 +75,7 @@ Ctrl-C stops everything; enrolled faces are kept for the next run.""",
         done.wait(1.0)
     print("\nstopping ...", flush=True)
     stack.stop()
+    lock.close()
     print("stopped.")
 
 
