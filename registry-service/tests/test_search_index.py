@@ -77,6 +77,19 @@ async def _match(stub: Stub, collection: str, probe: np.ndarray, top_k: int = 1,
     return await stub.MatchFace(request, timeout=30)
 
 
+async def _enroll_new_person(stub: Stub, collection: str, name: str, vector: np.ndarray):  # type: ignore[no-untyped-def]
+    person = await stub.CreatePerson(registry_pb2.CreatePersonRequest(collection=collection, name=name), timeout=10)
+    request = registry_pb2.EnrollFaceRequest(
+        collection=collection,
+        person_id=person.person_id,
+        embedding=vector.tolist(),
+        model=MODEL_INFO,
+        aligned=types_pb2.RgbImage(width=1, height=1, pixels=b"abc"),
+        display_image=b"j",
+    )
+    return await stub.EnrollFace(request, timeout=10)
+
+
 async def _export(stub: Stub, collection: str) -> bytes:
     stream = stub.ExportCollection(registry_pb2.ExportCollectionRequest(collection=collection), timeout=60)
     return b"".join([chunk.data async for chunk in stream])
@@ -145,19 +158,8 @@ async def test_writes_and_deletes_are_seen_at_once_by_every_replica(
     name, _ = gallery
     a, b = replicas
     for writer, reader in ((a, b), (b, a)):
-        person = await writer.CreatePerson(registry_pb2.CreatePersonRequest(collection=name, name="new"), timeout=10)
         vector = synthetic.unit_vectors(rng, 1, MODEL.dimension)[0]
-        enrolled = await writer.EnrollFace(
-            registry_pb2.EnrollFaceRequest(
-                collection=name,
-                person_id=person.person_id,
-                embedding=vector.tolist(),
-                model=MODEL_INFO,
-                aligned=types_pb2.RgbImage(width=1, height=1, pixels=b"abc"),
-                display_image=b"j",
-            ),
-            timeout=10,
-        )
+        enrolled = await _enroll_new_person(writer, name, "new", vector)
         probe = synthetic.probes_near(rng, vector[None], np.array([0.5], np.float32))[0]
         found = await _match(reader, name, probe)
         assert (found.method, found.candidates[0].face_id) == ("index", enrolled.face.face_id)
@@ -197,19 +199,8 @@ async def test_a_rename_is_seen_at_once_by_every_replica(
             assert found.method == "index"
             assert (found.candidates[0].person_id, found.candidates[0].person_name) == (before.person_id, new_name)
     # A new person's name comes with their first face.
-    person = await a.CreatePerson(registry_pb2.CreatePersonRequest(collection=name, name="newcomer"), timeout=10)
     vector = synthetic.unit_vectors(rng, 1, MODEL.dimension)[0]
-    await a.EnrollFace(
-        registry_pb2.EnrollFaceRequest(
-            collection=name,
-            person_id=person.person_id,
-            embedding=vector.tolist(),
-            model=MODEL_INFO,
-            aligned=types_pb2.RgbImage(width=1, height=1, pixels=b"abc"),
-            display_image=b"j",
-        ),
-        timeout=10,
-    )
+    await _enroll_new_person(a, name, "newcomer", vector)
     for replica in (b, a, b):
         assert (await _match(replica, name, vector)).candidates[0].person_name == "newcomer"
 
