@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,11 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path) -> None:
         data_dir = data_dir.resolve()
         data_dir.parent.mkdir(parents=True, exist_ok=True)
-        run_dir = data_dir.parent / "run"
-        run_dir.mkdir(exist_ok=True)
-        run_dir.chmod(0o700)
         # pgserver keeps its lock file in the user runtime folder; many CI shells have none set.
+        # One folder for all of this user's stacks: inside a throwaway stack's folder, pgserver's
+        # exit handler made it again after that folder was removed (a leftover per bench run).
+        run_dir = Path(tempfile.gettempdir()) / f"facerec-run-{os.getuid()}"
+        run_dir.mkdir(mode=0o700, exist_ok=True)
         os.environ.setdefault("XDG_RUNTIME_DIR", str(run_dir))
         import pgserver
 
