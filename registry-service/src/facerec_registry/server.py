@@ -86,7 +86,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         engine: AsyncEngine,
         settings: RegistrySettings,
         indexes: SearchIndexes | None,
-        search_connections: SearchConnections | None = None,
+        search_connections: SearchConnections,
     ) -> None:
         self._engine = engine
         self._search_connections = search_connections
@@ -369,7 +369,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         person_id: uuid.UUID | None,
         exact: bool,
     ) -> repository.Matches:
-        if person_id is None and self._indexes is not None and self._search_connections is not None:
+        if person_id is None and self._indexes is not None:
             found = await repository.match_current(
                 self._search_connections, self._indexes, collection, model, embeddings, top_k, exact
             )
