@@ -103,7 +103,10 @@ class SearchIndexes:
 
     async def load_all(self) -> None:
         """Start loading every collection that holds faces and has no index here yet (at start-up)."""
-        for collection_id in await self._states():
+        await self._load_missing(await self._states())
+
+    async def _load_missing(self, states: dict[uuid.UUID, CollectionState]) -> None:
+        for collection_id in states:
             if collection_id not in self._indexes:
                 await self._ensure_loading(collection_id)
 
@@ -307,9 +310,7 @@ class SearchIndexes:
             if state is None or not _fresh(index, state):
                 await self._catch_up(index)  # also drops the index of a deleted collection
         # A collection imported through another replica loads before its first search, not by it.
-        for collection_id in states:
-            if collection_id not in self._indexes:
-                await self._ensure_loading(collection_id)
+        await self._load_missing(states)
         self._ids = {name: i for name, i in self._ids.items() if i in self._indexes or i in self._loading}
         self._reads = {i: reads for i, reads in self._reads.items() if i in self._indexes or not reads.idle}
         if self._rebuilding is None or self._rebuilding.done():
