@@ -205,6 +205,33 @@ async def test_a_rename_is_seen_at_once_by_every_replica(
         assert (await _match(replica, name, vector)).candidates[0].person_name == "newcomer"
 
 
+async def test_a_deleted_persons_name_leaves_every_replicas_memory(
+    database_url: str, lone_replica: tuple[Stub, SearchIndexes], replicas: tuple[Stub, Stub]
+) -> None:
+    # Answers never return a deleted person; their name should not stay behind in a replica either.
+    stub, indexes = lone_replica
+    name = f"erased-{uuid.uuid4().hex[:8]}"
+    await _import(replicas[0], name, synthetic.collection_file(MODEL, synthetic.unit_vectors(rng, 20, 512), 2))
+    vectors = synthetic.unit_vectors(rng, 3, MODEL.dimension)
+    _, erased, faceless = [
+        await _enroll_new_person(replicas[0], name, n, v) for n, v in zip("abc", vectors, strict=True)
+    ]
+    assert (await _match(stub, name, vectors[0])).candidates[0].person_name == "a"
+    index = indexes._indexes[await _collection_id(database_url, name)]
+    assert {"a", "b", "c"} <= set(index.names.values())
+
+    # Through another replica: one person erased, and one who keeps their entry but not their face.
+    await replicas[0].DeletePerson(
+        registry_pb2.DeletePersonRequest(collection=name, person_id=erased.face.person_id), timeout=10
+    )
+    await replicas[0].DeleteFace(
+        registry_pb2.DeleteFaceRequest(collection=name, face_id=faceless.face.face_id), timeout=10
+    )
+    assert (await _match(stub, name, vectors[0])).candidates[0].person_name == "a"  # caught up on the search
+    assert {"a", "c"} <= set(index.names.values())
+    assert "b" not in index.names.values()
+
+
 async def test_export_then_import_round_trips(replicas: tuple[Stub, Stub], gallery: tuple[str, np.ndarray]) -> None:
     name, vectors = gallery
     exported = await _export(replicas[1], name)

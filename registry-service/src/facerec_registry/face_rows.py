@@ -16,7 +16,7 @@ import psycopg
 from psycopg import AsyncConnection, sql
 
 from facerec_registry import copy_format
-from facerec_registry.vector_index import UUIDS, Rows
+from facerec_registry.vector_index import UUIDS, Ids, Rows
 
 PARSE_BLOCK_BYTES = 4 << 20
 STATE_SQL = (
@@ -153,6 +153,12 @@ CHANGED_NAMES_SQL = (
 )
 
 
+# Of some people, those no longer stored.
+DELETED_PEOPLE_SQL = (
+    "SELECT uuid_send(p) FROM unnest(%s::uuid[]) AS p WHERE NOT EXISTS (SELECT FROM people WHERE id = p)"
+)
+
+
 async def read_names(conn: AsyncConnection, collection_id: uuid.UUID) -> Names:
     """Every name of the collection, in the caller's transaction."""
     cursor = await conn.execute(NAMES_SQL, (collection_id,))
@@ -164,6 +170,19 @@ async def changed_names(conn: AsyncConnection, collection_id: uuid.UUID, after_s
     people = np.unique(added.person_ids)
     if len(people) > 10_000:  # a large import: every name, rather than a list of ids that long
         return await read_names(conn, collection_id)
-    ids = "{" + ",".join(p.tobytes().hex() for p in people) + "}"
-    cursor = await conn.execute(CHANGED_NAMES_SQL, {"id": collection_id, "seq": after_seq, "ids": ids})
+    cursor = await conn.execute(CHANGED_NAMES_SQL, {"id": collection_id, "seq": after_seq, "ids": _uuid_array(people)})
     return dict(await cursor.fetchall())
+
+
+async def deleted_people(conn: AsyncConnection, people: Ids) -> Ids:
+    """Those of `people` (16-byte ids) deleted, in the caller's transaction: their faces' deletes
+    are what tells a replica to look, and their names then go from its memory too."""
+    if not len(people):
+        return people
+    cursor = await conn.execute(DELETED_PEOPLE_SQL, (_uuid_array(people),))
+    return np.array([row[0] for row in await cursor.fetchall()], dtype=UUIDS)
+
+
+def _uuid_array(ids: Ids) -> str:
+    """16-byte ids as a PostgreSQL uuid[] literal (one parameter, however many)."""
+    return "{" + ",".join(i.tobytes().hex() for i in ids) + "}"

@@ -41,6 +41,7 @@ from facerec_registry.face_rows import (
     Names,
     changed_names,
     copy_faces,
+    deleted_people,
     load_collection,
     read_names,
 )
@@ -283,7 +284,8 @@ class SearchIndexes:
                 driver = await _driver(conn)
                 added = await copy_faces(driver, state, after_seq=index.applied_seq)
                 names = await changed_names(driver, collection_id, index.applied_seq, added)
-            index.apply(removed, added, state.change_seq, names)
+                gone = await deleted_people(driver, index.people_of(removed))
+            index.apply(removed, added, state.change_seq, names, gone)
 
     def _lock(self, collection_id: uuid.UUID) -> asyncio.Lock:
         return self._locks.setdefault(collection_id, asyncio.Lock())

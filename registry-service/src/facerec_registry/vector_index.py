@@ -109,8 +109,8 @@ class CollectionIndex:
     settings: IndexSettings
     applied_seq: int = 0
     snapshot: Snapshot = field(init=False)
-    # People's current names by person id (16 bytes), as of `applied_seq` or later. Grows with
-    # the people added; a person deleted leaves a name no search returns until a full reload.
+    # People's current names by person id (16 bytes), as of `applied_seq` or later: those added
+    # with their faces or renamed, less those whose deletes were applied.
     names: dict[bytes, str] = field(default_factory=dict)
     _write: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -126,11 +126,15 @@ class CollectionIndex:
             self.names = names
             self.applied_seq = seq
 
-    def apply(self, removed: Ids, added: Rows, seq: int, names: dict[bytes, str]) -> None:
-        """Drop `removed` face ids, then add `added` rows and `names` (new and renamed people):
-        the changes up to change number `seq`."""
+    def apply(
+        self, removed: Ids, added: Rows, seq: int, names: dict[bytes, str], deleted_people: Ids | None = None
+    ) -> None:
+        """Drop `removed` face ids, then add `added` rows and `names` (new and renamed people) and
+        forget the names of `deleted_people`: the changes up to change number `seq`."""
         with self._write:
             self.names.update(names)
+            for person in deleted_people if deleted_people is not None else ():
+                self.names.pop(person.tobytes(), None)
             s = self.snapshot
             alive, dead, delta = s.alive, s.dead, s.delta
             if len(removed):
@@ -146,6 +150,13 @@ class CollectionIndex:
                 delta = Rows.concat([delta, added]) if len(delta) else added
             self.snapshot = replace(s, alive=alive, dead=dead, delta=delta)
             self.applied_seq = seq
+
+    def people_of(self, face_ids: Ids) -> Ids:
+        """The distinct people that the faces `face_ids` (of those held) belong to."""
+        s = self.snapshot
+        in_base = _rows_of(s.base.face_ids, s.order, face_ids)
+        in_delta = np.isin(s.delta.face_ids, face_ids)
+        return np.unique(np.concatenate([s.base.person_ids[in_base], s.delta.person_ids[in_delta]]))
 
     def needs_rebuild(self) -> bool:
         s = self.snapshot
