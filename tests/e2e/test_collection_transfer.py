@@ -4,7 +4,9 @@ real photos enrolled, exported with images, imported elsewhere, recognised and r
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +20,7 @@ from facerec_devstack import photos, synthetic
 pytestmark = pytest.mark.e2e
 Cli = Callable[..., subprocess.CompletedProcess[str]]  # the facerec_cli fixture (tests/conftest.py)
 V1 = "/api/v1"
+MB = 1 << 20
 
 
 @pytest.fixture(scope="module")
@@ -105,17 +108,36 @@ def test_import_refusals_through_rest_and_cli(
     assert "truncated" in done.stderr
 
 
-def test_an_early_bad_line_of_a_large_streamed_file_is_named(
-    api: httpx.Client, enrolled: tuple[str, dict[str, list[Path]]]
-) -> None:
-    # The registry refuses at line 3 while some 58 MB are still on their way: it reads
-    # them before answering, or the refusal can reach the gateway as a bare transport error (500).
+@pytest.fixture(scope="module")
+def large_file(api: httpx.Client, enrolled: tuple[str, dict[str, list[Path]]]) -> bytes:
+    """A collection file of some 58 MB, of the deployment's model."""
     header = json.loads(api.get(f"{V1}/collections/{enrolled[0]}/export").content.splitlines()[0])
     model = synthetic.Model(header["model"]["name"], header["model"]["version"], header["model"]["dimension"])
     vectors = synthetic.unit_vectors(np.random.default_rng(11), 20_000, model.dimension)  # speed only
-    lines = b"".join(synthetic.collection_file(model, vectors, 2)).split(b"\n")
+    return b"".join(synthetic.collection_file(model, vectors, 2))
+
+
+@pytest.fixture(scope="module")
+def early_bad_line(large_file: bytes) -> bytes:
+    """That file with a bad line 3."""
+    lines = large_file.split(b"\n")
     lines[2] = b'{"type": "person", "id": "x"}'
-    body = b"\n".join(lines)
+    return b"\n".join(lines)
+
+
+def _send_headers_and(api: httpx.Client, path: str, body: bytes, part: int) -> socket.socket:
+    """A connection that sent a POST of `body` but only its first `part` bytes."""
+    url = api.base_url
+    conn = socket.create_connection((url.host, url.port or 80), timeout=30)
+    head = f"POST {path} HTTP/1.1\r\nHost: {url.host}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    conn.sendall(head + body[:part])
+    return conn
+
+
+def test_an_early_bad_line_of_a_large_streamed_file_is_named(api: httpx.Client, early_bad_line: bytes) -> None:
+    # The registry refuses at line 3 while the rest of the file is still on its way: the refusal
+    # must reach the client as itself, never as a bare transport error (a 500), every time.
+    body = early_bad_line
     for _ in range(4):
         reply = api.post(
             f"{V1}/collections/early-{uuid.uuid4().hex[:8]}/import",
@@ -123,3 +145,33 @@ def test_an_early_bad_line_of_a_large_streamed_file_is_named(
         )
         assert reply.status_code == 422, reply.text
         assert reply.json()["error"]["message"].startswith("line 3:")
+
+
+def test_a_refused_import_is_answered_before_the_client_has_sent_its_file(
+    api: httpx.Client, early_bad_line: bytes
+) -> None:
+    # The client sends the first 2 MB of 58 and then waits: the answer must come without the rest.
+    path = f"{V1}/collections/early-{uuid.uuid4().hex[:8]}/import"
+    with _send_headers_and(api, path, early_bad_line, 2 * MB) as conn:
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            received = conn.recv(65536)  # times out (fails) if the gateway waits for the rest
+            assert received, "the gateway closed the connection without answering"
+            answer += received
+    assert answer.startswith(b"HTTP/1.1 422"), answer[:200]
+
+
+def test_a_client_gone_mid_import_leaves_nothing(api: httpx.Client, large_file: bytes) -> None:
+    name = f"gone-{uuid.uuid4().hex[:8]}"
+    with _send_headers_and(api, f"{V1}/collections/{name}/import", large_file, 20 * MB):
+        time.sleep(1)  # the registry has staged part of the file
+    for _ in range(100):  # the registry hears of the cancel and rolls back
+        if api.get(f"{V1}/collections/{name}").status_code == 404:
+            break
+        time.sleep(0.1)
+    assert api.get(f"{V1}/collections/{name}").status_code == 404
+    # ... and the next import of that name is whole.
+    reply = api.post(f"{V1}/collections/{name}/import", content=large_file)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["faces_imported"] == 20_000
+    assert api.delete(f"{V1}/collections/{name}").status_code == 204

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 import time
 import uuid
@@ -154,3 +155,37 @@ def test_collection_files_past_the_upload_cap_stream_through(nginx: tuple[str, s
         lines = sum(chunk.count(b"\n") for chunk in exported.iter_bytes())
     assert lines == 1 + 2 * faces  # header, people, faces
     assert httpx.delete(f"{base}/api/v1/collections/{name}", timeout=60).status_code == 204
+
+
+def test_a_refused_import_is_answered_through_nginx_before_the_file_is_sent(
+    nginx: tuple[str, str], data_dir: Path
+) -> None:
+    # nginx streams imports to the gateway unbuffered, and passes the gateway's early answer on.
+    base, _ = nginx
+    with _photo(data_dir).open("rb") as photo:
+        embedded = httpx.post(f"{base}/api/v1/embed", files={"file": photo}, timeout=60).json()
+    model = synthetic.Model(
+        embedded["model"]["name"], embedded["model"]["version"], len(embedded["faces"][0]["embedding"])
+    )
+    vectors = synthetic.unit_vectors(np.random.default_rng(5), 5_000, model.dimension)
+    lines = b"".join(synthetic.collection_file(model, vectors, 1)).split(b"\n")
+    lines[2] = b'{"type": "person", "id": "x"}'
+    body = b"\n".join(lines)
+    path = f"/api/v1/collections/early-{uuid.uuid4().hex[:8]}/import"
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body[:MB]
+        )
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            received = conn.recv(65536)  # times out (fails) if the answer waits for the rest
+            assert received, "nginx closed the connection without answering"
+            answer += received
+    assert answer.startswith(b"HTTP/1.1 422"), answer[:300]
+    # A client that sends its whole file regardless gets the same answer.
+    reply = httpx.post(
+        f"{base}{path}", content=iter([body[at : at + MB] for at in range(0, len(body), MB)]), timeout=60
+    )
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["error"]["message"].startswith("line 3:")

@@ -429,15 +429,12 @@ class FaceService:
         is refused before anything is sent: its vectors could never be matched here."""
         head, data = await _first_line(data)
         await self._check_file_model(head)
-
-        async def requests() -> AsyncIterator[registry_pb2.ImportCollectionRequest]:
-            yield registry_pb2.ImportCollectionRequest(collection=collection, new_ids=new_ids, data=head)
-            async for chunk in data:
-                yield registry_pb2.ImportCollectionRequest(data=chunk)
-
-        reply: registry_pb2.ImportCollectionResponse = await call(
-            self._b.registry.ImportCollection(requests(), timeout=self._s.bulk_timeout_s)
+        stream = self._b.registry.ImportCollection(timeout=self._s.bulk_timeout_s)
+        await call(
+            stream.write(registry_pb2.ImportCollectionRequest(collection=collection, new_ids=new_ids, data=head))
         )
+        await _send_until_refused(stream, data)
+        reply: registry_pb2.ImportCollectionResponse = await call(stream)
         return reply
 
     async def _check_file_model(self, head: bytes) -> None:
@@ -506,6 +503,43 @@ class FaceService:
             except ReembeddingIncomplete:
                 continue
         raise ReembeddingIncomplete(f"Faces kept arriving in '{collection}' during {REEMBED_PASSES} passes; retry.")
+
+
+ImportCall = grpc.aio.StreamUnaryCall[registry_pb2.ImportCollectionRequest, registry_pb2.ImportCollectionResponse]
+
+
+async def _send_until_refused(stream: ImportCall, data: AsyncIterator[bytes]) -> None:
+    """Write `data` to a collection import's stream and close it; stop early, without waiting for
+    the client's next bytes, once the registry says the import is refused (in its initial
+    metadata): the client then has its answer without uploading the rest of its file."""
+    refused = asyncio.ensure_future(stream.initial_metadata())
+    waiting_for_client = False
+
+    async def pump() -> None:
+        nonlocal waiting_for_client
+        while not refused.done():
+            waiting_for_client = True
+            chunk = await anext(data, None)
+            waiting_for_client = False
+            if chunk is None:
+                return
+            # The registry reads on until the stream is closed, so a write completes even when refused.
+            await call(stream.write(registry_pb2.ImportCollectionRequest(data=chunk)))
+
+    pumping = asyncio.ensure_future(pump())
+    try:
+        await asyncio.wait({pumping, refused}, return_when=asyncio.FIRST_COMPLETED)
+        if not pumping.done() and waiting_for_client:
+            pumping.cancel()  # never mid-write: a cancelled write would cancel the call, and its answer
+        await asyncio.wait({pumping})
+        if not pumping.cancelled():
+            pumping.result()  # the pump's own error, if any
+    except BaseException:
+        stream.cancel()  # the client went away or the write failed: the registry keeps nothing
+        raise
+    finally:
+        refused.cancel()
+    await call(stream.done_writing())
 
 
 async def _first_line(data: AsyncIterator[bytes], limit: int = 1 << 20) -> tuple[bytes, AsyncIterator[bytes]]:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
-from facerec_common.errors import FacerecError, InvalidArgument, ServiceUnavailable
+from facerec_common.errors import STREAM_REFUSED_KEY, FacerecError, InvalidArgument, ServiceUnavailable
 from facerec_common.server import Context, new_server, set_serving, translate_errors, translate_stream_errors
 from facerec_registry import bulk, collection_file, convert, metrics, repository
 from facerec_registry.migrate import upgrade_to_head
@@ -478,9 +478,11 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             async with self._session() as session:
                 done = await bulk.import_collection(session, collection, collection_file.lines(chunks()), first.new_ids)
         except FacerecError:
-            # Refused (nothing was kept): read what the client is still sending before answering.
-            # A status sent mid-stream can reach the client as a bare transport error instead:
-            # through the gateway, 5 of 8 refusals at line 3 of a 58 MB file answered 500.
+            # Refused (nothing was kept). Say so now, so the client stops sending and closes its
+            # side, and send the status only then: sent mid-stream, it can reach the client as a
+            # bare transport error instead (through the gateway, 5 of 8 refusals at line 3 of a
+            # 58 MB file answered 500).
+            await context.send_initial_metadata(((STREAM_REFUSED_KEY, "1"),))
             async for _ in request_iterator:
                 pass
             raise

@@ -328,7 +328,10 @@ class RegistryServiceServicer:
 
     def ImportCollection(self, request_iterator, context):
         """Reads that format into a collection (created when missing), in one transaction:
-        all of it is imported or, on any error, none of it.
+        all of it is imported or, on any error, none of it. A refusal is said at once in the
+        initial metadata ("facerec-import-refused": "1"): the caller stops sending, closes its
+        side, and then receives the refusal's status (sent mid-stream, a status can reach the
+        caller as a bare transport error instead).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
