@@ -22,6 +22,7 @@ from facerec_gateway.routes import health, seed
 from facerec_gateway.security import KeyResolver, RateLimiter
 from facerec_gateway.settings import GatewaySettings
 from facerec_gateway.v1.router import router as v1_router
+from facerec_gateway.v1.search_fast_path import SearchFastPath
 
 GRPC_GRACE_S = 10.0
 CONSOLE = Path(__file__).parent / "console"
@@ -73,6 +74,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    # Innermost: the search route's well-formed requests, answered before FastAPI's routing.
+    app.add_middleware(SearchFastPath)
     app.add_middleware(BodySizeLimit, max_upload_bytes=settings.max_upload_bytes)
     if settings.cors_origins:
         # Closed unless configured: browsers on other origins cannot call the API by default.

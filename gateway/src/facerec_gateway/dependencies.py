@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.datastructures import State
 
 from facerec_gateway.backends import Backends
 from facerec_gateway.orchestration import FaceService
@@ -31,16 +32,21 @@ BackendsDep = Annotated[Backends, Depends(get_backends)]
 FacesDep = Annotated[FaceService, Depends(get_faces)]
 
 
-async def get_principal(request: Request) -> Principal:
-    """The caller, authenticated and counted against its key's rate limit (keys mode)."""
-    settings: GatewaySettings = request.app.state.settings
+async def authenticate(state: State, api_key: str | None) -> Principal:
+    """The caller of `api_key`, counted against its key's rate limit (keys mode)."""
+    settings: GatewaySettings = state.settings
     if settings.auth_mode == "open":
         return OPEN  # local development: no identity, so no per-key limit either
-    keys: KeyResolver = request.app.state.keys
-    principal = await keys.resolve(request.headers.get("x-api-key"))
-    limiter: RateLimiter = request.app.state.limiter
+    keys: KeyResolver = state.keys
+    principal = await keys.resolve(api_key)
+    limiter: RateLimiter = state.limiter
     limiter.take(principal.actor)
     return principal
+
+
+async def get_principal(request: Request) -> Principal:
+    """The caller, authenticated and counted against its key's rate limit (keys mode)."""
+    return await authenticate(request.app.state, request.headers.get("x-api-key"))
 
 
 def _require(scope: str, seed: bool = False) -> Callable[..., Awaitable[Principal]]:

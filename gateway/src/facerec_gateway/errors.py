@@ -81,13 +81,23 @@ def error_response(status: int, code: str, message: str, details: dict[str, str]
     return JSONResponse(status_code=status, content={"detail": message, "error": error}, headers=headers)
 
 
-async def _facerec_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, e.FacerecError)
+def facerec_error_response(method: str, path: str, exc: e.FacerecError) -> JSONResponse:
     status = HTTP_STATUS.get(exc.code, 500)
     if status >= 500 and status != 503:
-        log.error("internal error on %s %s: %s", request.method, request.url.path, exc.message)
+        log.error("internal error on %s %s: %s", method, path, exc.message)
         return error_response(status, e.FacerecError.code, e.FacerecError.default_message)
     return error_response(status, exc.code, exc.message, exc.metadata)
+
+
+def unexpected_error_response(method: str, path: str) -> JSONResponse:
+    """For an exception no handler expected; logged with its traceback (call it in `except`)."""
+    log.exception("unexpected error on %s %s", method, path)
+    return error_response(500, e.FacerecError.code, e.FacerecError.default_message)
+
+
+async def _facerec_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.FacerecError)
+    return facerec_error_response(request.method, request.url.path, exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -103,8 +113,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_response(500, e.FacerecError.code, e.FacerecError.default_message)
+    return unexpected_error_response(request.method, request.url.path)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -37,12 +37,18 @@ async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
+# Where a route answered before FastAPI's routing (search_fast_path) names its template.
+ROUTE_KEY = "facerec.route"
+
+
 def _route_template(scope: Scope) -> str:
     """The matched route's full path template; unmatched paths share one label.
 
     FastAPI leaves the route in the scope, with the path relative to its router; routers it
     includes (0.16x) record the full template in their own context, read first.
     """
+    if ROUTE_KEY in scope:
+        return str(scope[ROUTE_KEY])
     effective = scope.get("fastapi", {}).get("effective_route_context")
     template = getattr(effective, "path_format", None) or getattr(scope.get("route"), "path_format", None)
     return template if isinstance(template, str) else "unmatched"

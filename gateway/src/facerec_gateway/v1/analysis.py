@@ -113,15 +113,9 @@ async def embed(
 @router.post("/collections/{collection}/search", response_model=s.SearchResult)
 async def search(collection: CollectionPath, body: s.SearchRequest, faces: FacesDep, _: Reader) -> s.SearchResult:
     """Match your own vector (made by this service's current model, e.g. via /embed)."""
+    # Answered by `search_fast_path` when the request is well formed: this route is its fallback,
+    # for every other request, and its documentation.
     result, model = await faces.search(
         collection, body.embedding, body.top_k, body.threshold, body.exact, body.target_fpir
     )
-    return s.SearchResult(
-        match=result.match,
-        threshold=round(result.threshold, convert.DECIMALS),
-        target_fpir=convert.target_fpir(result),
-        threshold_basis=convert.threshold_basis(result),
-        candidates=[convert.candidate(c) for c in result.candidates],
-        model=convert.model(model),
-        search_method=convert.search_method(result.method),
-    )
+    return convert.search_result(result, model)

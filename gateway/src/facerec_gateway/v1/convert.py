@@ -130,3 +130,15 @@ def candidate(c: registry_pb2.Candidate) -> s.Candidate:
 
 def search_method(method: str) -> s.SearchMethod:
     return "index" if method == "index" else "exact"
+
+
+def search_result(result: registry_pb2.MatchFaceResponse, info: types_pb2.ModelInfo) -> s.SearchResult:
+    return s.SearchResult(
+        match=result.match,
+        threshold=round(result.threshold, DECIMALS),
+        target_fpir=target_fpir(result),
+        threshold_basis=threshold_basis(result),
+        candidates=[candidate(c) for c in result.candidates],
+        model=model(info),
+        search_method=search_method(result.method),
+    )
