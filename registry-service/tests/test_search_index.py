@@ -312,6 +312,22 @@ def _face_values(exported: bytes) -> list[tuple[object, ...]]:
     return sorted(tuple(json.dumps(face.get(f)) for f in fields) for face in faces)
 
 
+async def test_a_refused_import_leaves_the_planners_row_counts_true(
+    replicas: tuple[Stub, Stub], database_url: str
+) -> None:
+    # An import analyses its own rows before it ends, and ANALYZE writes a table's row count in
+    # place, outside the transaction: refused at the end (a truncated file), the 4000 rows that
+    # were not kept must not stay counted.
+    lines = b"".join(synthetic.collection_file(MODEL, synthetic.unit_vectors(rng, 4000, 512), 2)).splitlines(True)
+    refused = await _refused(_import(replicas[0], f"phantom-{uuid.uuid4().hex[:8]}", [b"".join(lines[:-1])]))
+    assert "truncated" in refused.message
+    async with await psycopg.AsyncConnection.connect(database_url.replace("+psycopg", "")) as db:
+        for table in ("people", "faces"):
+            query = f"SELECT reltuples::bigint, (SELECT count(*) FROM {table}) FROM pg_class WHERE relname = %s"
+            counted, stored = await (await db.execute(query, [table])).fetchone()  # type: ignore[misc]
+            assert counted == stored, table
+
+
 async def test_import_refusals_leave_nothing_behind(replicas: tuple[Stub, Stub]) -> None:
     stub = replicas[0]
     name = f"refused-{uuid.uuid4().hex[:8]}"

@@ -6,6 +6,7 @@ a model mismatch or a broken stream rolls all of it back. Export reads in one sn
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -78,6 +79,28 @@ class _SeedRows:
 async def import_collection(
     session: AsyncSession, collection_name: str, records: AsyncIterator[tuple[int, bytes]], new_ids: bool
 ) -> Imported:
+    analysed: list[str] = []
+    try:
+        return await _import(session, collection_name, records, new_ids, analysed)
+    except BaseException:
+        if analysed:
+            # ANALYZE writes a table's row count in place, outside the transaction: rolled back,
+            # the import's rows would stay counted (a million phantom faces skew every plan
+            # until autovacuum comes by). Count again.
+            with contextlib.suppress(Exception):
+                async with session.begin():
+                    await session.execute(text(f"ANALYZE {', '.join(analysed)}"))
+        raise
+
+
+async def _import(
+    session: AsyncSession,
+    collection_name: str,
+    records: AsyncIterator[tuple[int, bytes]],
+    new_ids: bool,
+    analysed: list[str],
+) -> Imported:
+    """The import, in one transaction; the tables it analysed (in place) go into `analysed`."""
     async with session.begin():
         first = await anext(records, None)
         if first is None:
@@ -129,6 +152,7 @@ async def import_collection(
                         people[record.person_id] = stored
                         await out.add(person_rows.encode(stored, record.name, record.external_id, record.metadata))
                     await out.finish()
+                analysed.append("people")
                 await cursor.execute("ANALYZE people")
                 if pending is not None:
                     async with copy_format.copy_in(cursor, "faces", copy_format.FACE_COLUMNS) as copy:
@@ -157,6 +181,7 @@ async def import_collection(
                             )
                             faces += 1
                         await out.finish()
+                    analysed.append("faces")
                     await cursor.execute("ANALYZE faces")
         except UniqueViolation as exc:
             constraint = exc.diag.constraint_name or ""
