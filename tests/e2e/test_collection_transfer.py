@@ -4,7 +4,6 @@ real photos enrolled, exported with images, imported elsewhere, recognised and r
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 import uuid
@@ -16,6 +15,7 @@ import numpy as np
 import pytest
 
 from facerec_devstack import photos, synthetic
+from facerec_devstack.partial_post import answer_head, partial_post
 
 pytestmark = pytest.mark.e2e
 Cli = Callable[..., subprocess.CompletedProcess[str]]  # the facerec_cli fixture (tests/conftest.py)
@@ -125,15 +125,6 @@ def early_bad_line(large_file: bytes) -> bytes:
     return b"\n".join(lines)
 
 
-def _send_headers_and(api: httpx.Client, path: str, body: bytes, part: int) -> socket.socket:
-    """A connection that sent a POST of `body` but only its first `part` bytes."""
-    url = api.base_url
-    conn = socket.create_connection((url.host, url.port or 80), timeout=30)
-    head = f"POST {path} HTTP/1.1\r\nHost: {url.host}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-    conn.sendall(head + body[:part])
-    return conn
-
-
 def test_an_early_bad_line_of_a_large_streamed_file_is_named(api: httpx.Client, early_bad_line: bytes) -> None:
     # The registry refuses at line 3 while the rest of the file is still on its way: the refusal
     # must reach the client as itself, never as a bare transport error (a 500), every time.
@@ -152,18 +143,16 @@ def test_a_refused_import_is_answered_before_the_client_has_sent_its_file(
 ) -> None:
     # The client sends the first 2 MB of 58 and then waits: the answer must come without the rest.
     path = f"{V1}/collections/early-{uuid.uuid4().hex[:8]}/import"
-    with _send_headers_and(api, path, early_bad_line, 2 * MB) as conn:
-        answer = b""
-        while b"\r\n\r\n" not in answer:
-            received = conn.recv(65536)  # times out (fails) if the gateway waits for the rest
-            assert received, "the gateway closed the connection without answering"
-            answer += received
+    with partial_post(api.base_url.host, api.base_url.port or 80, path, early_bad_line, 2 * MB) as conn:
+        answer = answer_head(conn)  # a timeout (a failure) if the gateway waits for the rest
     assert answer.startswith(b"HTTP/1.1 422"), answer[:200]
 
 
 def test_a_client_gone_mid_import_leaves_nothing(api: httpx.Client, large_file: bytes) -> None:
     name = f"gone-{uuid.uuid4().hex[:8]}"
-    with _send_headers_and(api, f"{V1}/collections/{name}/import", large_file, 20 * MB):
+    with partial_post(
+        api.base_url.host, api.base_url.port or 80, f"{V1}/collections/{name}/import", large_file, 20 * MB
+    ):
         time.sleep(1)  # the registry has staged part of the file
     for _ in range(100):  # the registry hears of the cancel and rolls back
         if api.get(f"{V1}/collections/{name}").status_code == 404:

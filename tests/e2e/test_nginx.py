@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -22,6 +21,7 @@ import pytest
 from facerec.v1 import face_service_pb2 as pb
 from facerec.v1.face_service_pb2_grpc import FaceServiceStub
 from facerec_devstack import synthetic
+from facerec_devstack.partial_post import answer_head, partial_post
 from facerec_devstack.processes import free_port, terminate
 from facerec_devstack.stack import Stack
 
@@ -173,15 +173,8 @@ def test_a_refused_import_is_answered_through_nginx_before_the_file_is_sent(
     body = b"\n".join(lines)
     path = f"/api/v1/collections/early-{uuid.uuid4().hex[:8]}/import"
     host, port = base.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=30) as conn:
-        conn.sendall(
-            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body[:MB]
-        )
-        answer = b""
-        while b"\r\n\r\n" not in answer:
-            received = conn.recv(65536)  # times out (fails) if the answer waits for the rest
-            assert received, "nginx closed the connection without answering"
-            answer += received
+    with partial_post(host, int(port), path, body, MB) as conn:
+        answer = answer_head(conn)  # a timeout (a failure) if the answer waits for the rest
     assert answer.startswith(b"HTTP/1.1 422"), answer[:300]
     # A client that sends its whole file regardless gets the same answer.
     reply = httpx.post(
