@@ -23,6 +23,7 @@ from facerec.detector.v1 import detector_pb2
 from facerec.embedder.v1 import embedder_pb2
 from facerec.registry.v1 import registry_pb2
 from facerec_common.errors import (
+    STREAM_REFUSED_KEY,
     CollectionNotFound,
     FaceNotFound,
     InvalidArgument,
@@ -511,13 +512,19 @@ ImportCall = grpc.aio.StreamUnaryCall[registry_pb2.ImportCollectionRequest, regi
 async def _send_until_refused(stream: ImportCall, data: AsyncIterator[bytes]) -> None:
     """Write `data` to a collection import's stream and close it; stop early, without waiting for
     the client's next bytes, once the registry says the import is refused (in its initial
-    metadata): the client then has its answer without uploading the rest of its file."""
-    refused = asyncio.ensure_future(stream.initial_metadata())
+    metadata) or the call ends: the client then has its answer without uploading the rest."""
+
+    async def until_stopped() -> None:
+        metadata = await stream.initial_metadata()
+        if not any(key == STREAM_REFUSED_KEY for key, _ in metadata or ()):
+            await stream.code()  # the call's end, whatever its status
+
+    stop = asyncio.ensure_future(until_stopped())
     waiting_for_client = False
 
     async def pump() -> None:
         nonlocal waiting_for_client
-        while not refused.done():
+        while not stop.done():
             waiting_for_client = True
             chunk = await anext(data, None)
             waiting_for_client = False
@@ -528,8 +535,8 @@ async def _send_until_refused(stream: ImportCall, data: AsyncIterator[bytes]) ->
 
     pumping = asyncio.ensure_future(pump())
     try:
-        await asyncio.wait({pumping, refused}, return_when=asyncio.FIRST_COMPLETED)
-        if not pumping.done() and waiting_for_client:
+        await asyncio.wait({pumping, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.done() and not pumping.done() and waiting_for_client:
             pumping.cancel()  # never mid-write: a cancelled write would cancel the call, and its answer
         await asyncio.wait({pumping})
         if not pumping.cancelled():
@@ -538,7 +545,9 @@ async def _send_until_refused(stream: ImportCall, data: AsyncIterator[bytes]) ->
         stream.cancel()  # the client went away or the write failed: the registry keeps nothing
         raise
     finally:
-        refused.cancel()
+        stop.cancel()
+        if stop.done() and not stop.cancelled():
+            stop.exception()  # retrieved: the call's own status tells what went wrong
     await call(stream.done_writing())
 
 
