@@ -43,3 +43,27 @@ def test_asking_for_more_rows_than_there_are_answers_them_all(monkeypatch: pytes
     found = index.search(vectors[:3], 60, threads=2)
     assert found.shape == (3, 40)
     assert sorted(found[0]) == list(range(40))
+
+
+def test_inner_products_of_chosen_rows_are_numpys() -> None:
+    vectors = synthetic.unit_vectors(rng, 500, DIM)
+    query = vectors[7]
+    rows = np.array([499, 7, 0, 7, 250])
+    assert np.allclose(ann.inner_products(vectors, rows, query), vectors[rows] @ query, atol=1e-6)
+    assert ann.inner_products(vectors, rows[:0], query).shape == (0,)
+    # A view that is not contiguous takes numpy's way, with the same answer.
+    strided = vectors[::2]
+    assert np.allclose(ann.inner_products(strided, rows // 2, query), strided[rows // 2] @ query, atol=1e-6)
+
+
+@pytest.mark.parametrize("rows", [[0, 500], [-1, 3]])
+def test_inner_products_refuse_rows_outside_the_vectors(rows: list[int]) -> None:
+    vectors = synthetic.unit_vectors(rng, 500, DIM)
+    with pytest.raises(IndexError):
+        ann.inner_products(vectors, np.array(rows), vectors[0])
+
+
+def test_inner_products_refuse_a_query_of_another_length() -> None:
+    vectors = synthetic.unit_vectors(rng, 500, DIM)
+    with pytest.raises(IndexError):
+        ann.inner_products(vectors, np.array([1, 2]), vectors[0][:-1])

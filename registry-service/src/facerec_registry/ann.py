@@ -93,3 +93,26 @@ class ShardedIndex:
         scores = np.where(rows >= 0, scores, -np.inf).astype(np.float32)
         rows = np.where(rows >= 0, rows + self._starts[shard], -1)
         return scores, rows
+
+
+def inner_products(vectors: Floats, rows: RowNumbers, query: Floats) -> Floats:
+    """`vectors[rows] @ query`, without copying those rows out first: re-ranking 512 candidates of
+    a 100k-face collection took 0.26 vs 0.42 ms (2 cores, in process)."""
+    if not (vectors.flags.c_contiguous and vectors.dtype == np.float32) or len(rows) == 0:
+        return np.asarray(vectors[rows] @ query, dtype=np.float32)
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    query = np.ascontiguousarray(query, dtype=np.float32)
+    # FAISS reads raw memory: nothing outside the arrays.
+    if rows.min() < 0 or rows.max() >= len(vectors) or query.shape != (vectors.shape[1],):
+        raise IndexError("row number or query length out of range")
+    scores = np.empty(len(rows), np.float32)
+    faiss.fvec_inner_products_by_idx(  # type: ignore[attr-defined]  # not in the stubs faiss ships
+        faiss.swig_ptr(scores),
+        faiss.swig_ptr(query),
+        faiss.swig_ptr(vectors),
+        faiss.swig_ptr(rows),
+        vectors.shape[1],
+        1,
+        len(rows),
+    )
+    return scores

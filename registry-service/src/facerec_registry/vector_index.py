@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from facerec_registry.ann import ShardedIndex
+from facerec_registry.ann import ShardedIndex, inner_products
 
 Method = Literal["exact", "index"]
 UUIDS = np.dtype("V16")  # uuid.UUID.bytes, so ids sort, compare and search without Python objects
@@ -214,7 +214,7 @@ class CollectionIndex:
             if use_index:
                 rows = found[i][found[i] >= 0]
                 rows = rows[s.alive[rows]]
-                base_scores = s.base.vectors[rows] @ query
+                base_scores = inner_products(s.base.vectors, rows, query)
                 base_faces, base_people = s.base.face_ids[rows], s.base.person_ids[rows]
             else:
                 base_scores = np.where(s.alive, all_scores[i], -np.inf).astype(np.float32)
