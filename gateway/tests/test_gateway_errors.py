@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+import facerec_gateway.__main__ as gateway_main
 from facerec_common import errors
 from facerec_gateway.app import create_app
 from facerec_gateway.errors import HTTP_STATUS
@@ -50,6 +52,30 @@ def test_services_down_is_503_with_a_reason(client: TestClient, data_dir: Path) 
     ):
         assert reply.status_code == 503, reply.text
         assert reply.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+def test_a_503_is_logged_with_its_code_and_route(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    # Per-request lines are off by default (nginx writes them): a service down must still show.
+    with caplog.at_level(logging.WARNING, logger="facerec_gateway.errors"):
+        assert client.get("/api/face/").status_code == 503
+    assert any(
+        r.levelno == logging.WARNING and "SERVICE_UNAVAILABLE on GET /api/face/" in r.getMessage()
+        for r in caplog.records
+    ), caplog.text
+
+
+@pytest.mark.parametrize(("env", "expected"), [(None, False), ("true", True)])
+def test_the_access_log_setting_reaches_uvicorn(
+    env: str | None, expected: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if env is not None:
+        monkeypatch.setenv("FACEREC_GATEWAY_ACCESS_LOG", env)
+    monkeypatch.setenv("FACEREC_GATEWAY_GRPC_PORT", "-1")
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(gateway_main, "configure_logging", lambda *args: None)  # the test run's logging stays
+    monkeypatch.setattr(gateway_main.uvicorn, "run", lambda app, **options: seen.update(options))
+    gateway_main.main()
+    assert seen["access_log"] is expected
 
 
 def test_readyz_names_the_unreachable_services(client: TestClient) -> None:

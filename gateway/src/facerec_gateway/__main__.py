@@ -20,6 +20,7 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         log_config=None,
+        access_log=settings.access_log,
         proxy_headers=True,
         timeout_graceful_shutdown=10,
     )

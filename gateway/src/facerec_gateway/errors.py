@@ -86,6 +86,8 @@ def facerec_error_response(method: str, path: str, exc: e.FacerecError) -> JSONR
     if status >= 500 and status != 503:
         log.error("internal error on %s %s: %s", method, path, exc.message)
         return error_response(status, e.FacerecError.code, e.FacerecError.default_message)
+    if status == 503:  # a service down, slow or full: the operator's to see, with or without access logs
+        log.warning("%s on %s %s: %s", exc.code, method, path, exc.message)
     return error_response(status, exc.code, exc.message, exc.metadata)
 
 
