@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from facerec_registry import face_rows
 from facerec_registry.face_rows import CopyParser
 from facerec_registry.search_index import conninfo
+from facerec_registry.vector_index import UUIDS
 
 DIM = 8
 ROWS = (
@@ -66,3 +67,18 @@ def test_full_loads_connect_as_the_engine_does() -> None:
         "sslmode": "require",
         "connect_timeout": "10",
     }
+
+
+def test_a_load_keeps_the_names_of_its_faces_people_only() -> None:
+    rng = np.random.default_rng(3)
+    people = np.frombuffer(rng.bytes(16 * 1000), dtype=UUIDS)
+    # Ids that share their first half (time-ordered UUIDs made in one millisecond look alike).
+    twins = np.frombuffer(b"".join(b"\x01" * 8 + rng.bytes(8) for _ in range(100)), dtype=UUIDS)
+    everyone = np.concatenate([people, twins])
+    names = {p.tobytes(): f"person {i}" for i, p in enumerate(everyone)}
+    with_faces = everyone[rng.random(len(everyone)) < 0.7]
+    kept = face_rows.names_of(names, np.repeat(with_faces, 2))
+    assert kept == {p.tobytes(): names[p.tobytes()] for p in with_faces}
+    assert face_rows.names_of(names, everyone) is names  # nobody to drop: no copy
+    assert face_rows.names_of(names, everyone[:0]) == {}
+    assert face_rows.names_of({}, with_faces) == {}

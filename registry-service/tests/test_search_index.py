@@ -205,31 +205,76 @@ async def test_a_rename_is_seen_at_once_by_every_replica(
         assert (await _match(replica, name, vector)).candidates[0].person_name == "newcomer"
 
 
-async def test_a_deleted_persons_name_leaves_every_replicas_memory(
+def _with_people_without_faces(chunks: Iterable[bytes], names: Iterable[str]) -> list[bytes]:
+    """A collection file (one chunk of people lines) with people who have no face added."""
+    header, people, *faces = chunks
+    head = json.loads(header)
+    extra = [b'{"type":"person","id":"%s","name":"%s"}\n' % (str(uuid.uuid4()).encode(), n.encode()) for n in names]
+    head["people"] += len(extra)
+    return [json.dumps(head).encode() + b"\n", people + b"".join(extra), *faces]
+
+
+async def test_a_replica_holds_no_name_of_a_person_without_faces(
     database_url: str, lone_replica: tuple[Stub, SearchIndexes], replicas: tuple[Stub, Stub]
 ) -> None:
-    # Answers never return a deleted person; their name should not stay behind in a replica either.
+    # Answers never return a deleted person, and their name should not stay behind in a replica
+    # either. A person without faces can be deleted with no change a replica reads (no face of
+    # theirs goes), so no replica holds such a name: not from a load, an import or a rename, and
+    # not once their last face is gone.
     stub, indexes = lone_replica
     name = f"erased-{uuid.uuid4().hex[:8]}"
-    await _import(replicas[0], name, synthetic.collection_file(MODEL, synthetic.unit_vectors(rng, 20, 512), 2))
+    gallery = synthetic.collection_file(MODEL, synthetic.unit_vectors(rng, 20, 512), 2)
+    await _import(replicas[0], name, _with_people_without_faces(gallery, ["no face in the file"]))
     vectors = synthetic.unit_vectors(rng, 3, MODEL.dimension)
     _, erased, faceless = [
         await _enroll_new_person(replicas[0], name, n, v) for n, v in zip("abc", vectors, strict=True)
     ]
-    assert (await _match(stub, name, vectors[0])).candidates[0].person_name == "a"
+    pending = await replicas[0].CreatePerson(
+        registry_pb2.CreatePersonRequest(collection=name, name="no photo yet"), timeout=10
+    )
+    assert (await _match(stub, name, vectors[0])).candidates[0].person_name == "a"  # a full load
     index = indexes._indexes[await _collection_id(database_url, name)]
-    assert {"a", "b", "c"} <= set(index.names.values())
+    held = set(index.names.values())
+    assert {"a", "b", "c", "person 0"} <= held
+    assert not {"no face in the file", "no photo yet"} & held
 
-    # Through another replica: one person erased, and one who keeps their entry but not their face.
+    # Through another replica: one person erased, one who keeps their entry but not their face, and
+    # a faceless person renamed.
     await replicas[0].DeletePerson(
         registry_pb2.DeletePersonRequest(collection=name, person_id=erased.face.person_id), timeout=10
     )
     await replicas[0].DeleteFace(
         registry_pb2.DeleteFaceRequest(collection=name, face_id=faceless.face.face_id), timeout=10
     )
+    await replicas[0].UpdatePerson(
+        registry_pb2.UpdatePersonRequest(collection=name, person_id=pending.person_id, name="renamed, no photo"),
+        timeout=10,
+    )
     assert (await _match(stub, name, vectors[0])).candidates[0].person_name == "a"  # caught up on the search
-    assert {"a", "c"} <= set(index.names.values())
-    assert "b" not in index.names.values()
+    held = set(index.names.values())
+    assert "a" in held
+    assert not {"b", "c", "no photo yet", "renamed, no photo"} & held
+
+    # A face brings its person's name back.
+    again = registry_pb2.EnrollFaceRequest(
+        collection=name,
+        person_id=faceless.face.person_id,
+        embedding=vectors[2].tolist(),
+        model=MODEL_INFO,
+        aligned=types_pb2.RgbImage(width=1, height=1, pixels=b"abc"),
+        display_image=b"j",
+    )
+    await replicas[0].EnrollFace(again, timeout=10)
+    assert (await _match(stub, name, vectors[2])).candidates[0].person_name == "c"
+    assert "c" in index.names.values()
+
+    # An import into an empty collection hands its rows (and names) to its replica's index.
+    imported = f"erased-{uuid.uuid4().hex[:8]}"
+    gallery = synthetic.collection_file(MODEL, synthetic.unit_vectors(rng, 1200, 512), 2)
+    await _import(stub, imported, _with_people_without_faces(gallery, ["no face in the file"]))
+    seeded = indexes._indexes[await _collection_id(database_url, imported)]
+    assert len(seeded.names) == 600
+    assert "no face in the file" not in seeded.names.values()
 
 
 async def test_export_then_import_round_trips(replicas: tuple[Stub, Stub], gallery: tuple[str, np.ndarray]) -> None:

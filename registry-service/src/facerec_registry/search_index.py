@@ -41,8 +41,9 @@ from facerec_registry.face_rows import (
     Names,
     changed_names,
     copy_faces,
-    deleted_people,
+    faceless_people,
     load_collection,
+    names_of,
     read_names,
 )
 from facerec_registry.scan_queue import ScanQueue
@@ -245,6 +246,7 @@ class SearchIndexes:
             # Names read now are at least as new as `state`; a rename since is caught up as a change.
             async with self._engine.connect() as conn:
                 names = await read_names(await _driver(conn), state.collection_id)
+            names = await asyncio.to_thread(names_of, names, rows.person_ids)
             return await self._install(state, rows, names, "handed over by its import")
 
     async def _install(self, state: CollectionState, rows: Rows, names: Names, source: str) -> CollectionIndex:
@@ -284,7 +286,7 @@ class SearchIndexes:
                 driver = await _driver(conn)
                 added = await copy_faces(driver, state, after_seq=index.applied_seq)
                 names = await changed_names(driver, collection_id, index.applied_seq, added)
-                gone = await deleted_people(driver, index.people_of(removed))
+                gone = await faceless_people(driver, index.people_of(removed))
             index.apply(removed, added, state.change_seq, names, gone)
 
     def _lock(self, collection_id: uuid.UUID) -> asyncio.Lock:

@@ -109,8 +109,8 @@ class CollectionIndex:
     settings: IndexSettings
     applied_seq: int = 0
     snapshot: Snapshot = field(init=False)
-    # People's current names by person id (16 bytes), as of `applied_seq` or later: those added
-    # with their faces or renamed, less those whose deletes were applied.
+    # The current names of the people these faces belong to, by person id (16 bytes), as of
+    # `applied_seq` or later: added with their faces or renamed, gone with their last face.
     names: dict[bytes, str] = field(default_factory=dict)
     _write: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -126,14 +126,12 @@ class CollectionIndex:
             self.names = names
             self.applied_seq = seq
 
-    def apply(
-        self, removed: Ids, added: Rows, seq: int, names: dict[bytes, str], deleted_people: Ids | None = None
-    ) -> None:
+    def apply(self, removed: Ids, added: Rows, seq: int, names: dict[bytes, str], faceless: Ids | None = None) -> None:
         """Drop `removed` face ids, then add `added` rows and `names` (new and renamed people) and
-        forget the names of `deleted_people`: the changes up to change number `seq`."""
+        forget the names of `faceless` people: the changes up to change number `seq`."""
         with self._write:
             self.names.update(names)
-            for person in deleted_people if deleted_people is not None else ():
+            for person in faceless if faceless is not None else ():
                 self.names.pop(person.tobytes(), None)
             s = self.snapshot
             alive, dead, delta = s.alive, s.dead, s.delta
