@@ -52,12 +52,15 @@ async def replicas(database_url: str) -> AsyncIterator[tuple[Stub, Stub]]:
         await resources.close()
 
 
-async def _import(stub: Stub, collection: str, chunks: Iterable[bytes], new_ids: bool = False):  # type: ignore[no-untyped-def]
+async def _import(stub: Stub, collection: str, chunks: Iterable[bytes], new_ids: bool = False, key: str = ""):  # type: ignore[no-untyped-def]
     async def requests() -> AsyncIterator[registry_pb2.ImportCollectionRequest]:
         first = True
         for chunk in chunks:
             yield registry_pb2.ImportCollectionRequest(
-                collection=collection if first else "", new_ids=new_ids, data=chunk
+                collection=collection if first else "",
+                new_ids=new_ids,
+                data=chunk,
+                idempotency_key=key if first else "",
             )
             first = False
 
@@ -355,6 +358,37 @@ def _face_values(exported: bytes) -> list[tuple[object, ...]]:
     faces = [json.loads(line) for line in exported.splitlines()[1:] if b'"type": "face"' in line]
     fields = ("embedding", "box", "detection_score", "created_at", "aligned", "display_jpeg")
     return sorted(tuple(json.dumps(face.get(f)) for f in fields) for face in faces)
+
+
+async def test_an_import_sent_again_with_its_key_is_answered_not_repeated(replicas: tuple[Stub, Stub]) -> None:
+    # A client that lost an import's answer (a timeout while the index loaded) sends it again with
+    # the same key: answered with the first import's result, through any replica, and with new
+    # ids not a second copy.
+    a, b = replicas
+    name = f"retried-{uuid.uuid4().hex[:8]}"
+    file = list(synthetic.collection_file(MODEL, synthetic.unit_vectors(rng, 40, 512), 2, chunk_faces=10))
+    first = await _import(a, name, file, new_ids=True, key="import-1")
+    assert (first.people_imported, first.faces_imported, first.replayed) == (20, 40, False)
+    again = await _import(b, name, file, new_ids=True, key="import-1")
+    assert (again.people_imported, again.faces_imported, again.replayed) == (20, 40, True)
+    assert again.collection.face_count == 40
+    # The header is all a replay reads.
+    assert (await _import(a, name, [file[0], b"not a line of the file"], new_ids=True, key="import-1")).replayed
+    # Another key is another import.
+    other = await _import(a, name, file, new_ids=True, key="import-2")
+    assert (other.replayed, other.collection.face_count) == (False, 80)
+    # A refused import leaves no receipt: its key imports the mended file.
+    truncated = await _refused(_import(a, name, file[:-1], new_ids=True, key="import-3"))
+    assert isinstance(truncated, errors.InvalidArgument)
+    mended = await _import(b, name, file, new_ids=True, key="import-3")
+    assert (mended.replayed, mended.collection.face_count) == (False, 120)
+    for bad in ("has a space", "x" * 129, "tab\t"):
+        refused = await _refused(_import(a, name, file, new_ids=True, key=bad))
+        assert isinstance(refused, errors.InvalidArgument)
+        assert "idempotency key" in refused.message
+    # A receipt is kept with its collection and goes with it.
+    await a.DeleteCollection(registry_pb2.DeleteCollectionRequest(name=name), timeout=60)
+    assert not (await _import(b, name, file, new_ids=True, key="import-1")).replayed
 
 
 async def test_a_refused_import_leaves_the_planners_row_counts_true(

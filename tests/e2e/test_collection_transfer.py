@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 from facerec_devstack import photos, synthetic
+from facerec_devstack.lossy_proxy import AnswerLosingProxy
 from facerec_devstack.partial_post import answer_head, partial_post
 
 pytestmark = pytest.mark.e2e
@@ -108,6 +110,36 @@ def test_import_refusals_through_rest_and_cli(
     assert "truncated" in done.stderr
 
 
+def test_an_import_sent_again_with_its_key_is_answered_not_repeated(
+    api: httpx.Client, enrolled: tuple[str, dict[str, list[Path]]], tmp_path: Path
+) -> None:
+    name, _ = enrolled
+    exported = api.get(f"{V1}/collections/{name}/export").content
+    path = f"{V1}/collections/{name}-again/import"
+    key = {"Idempotency-Key": f"copy-{uuid.uuid4()}"}
+    first = api.post(path, content=exported, params={"new_ids": True}, headers=key)
+    assert (first.status_code, first.json()["replayed"]) == (200, False), first.text
+    again = api.post(path, content=exported, params={"new_ids": True}, headers=key).json()
+    assert (again["replayed"], again["faces_imported"], again["collection"]["face_count"]) == (True, 8, 8)
+    refused = api.post(path, content=exported, params={"new_ids": True}, headers={"Idempotency-Key": "two words"})
+    assert refused.status_code == 422
+    assert "Idempotency-Key" in refused.json()["error"]["message"]
+
+    # The CLI names each import with a key; when the answer is lost after the import was done, it
+    # sends the file again with that key and is answered from the first.
+    file = tmp_path / "copy.jsonl"
+    file.write_bytes(exported)
+    with AnswerLosingProxy((api.base_url.host, api.base_url.port or 80), lose=1) as proxy:
+        command = [sys.executable, "-m", "facerec_client.cli", "--url", f"http://127.0.0.1:{proxy.port}"]
+        done = subprocess.run(
+            [*command, "import", f"{name}-lost", str(file), "--new-ids"], capture_output=True, text=True, timeout=120
+        )
+    assert done.returncode == 0, done.stderr
+    assert "sending it again with the same key" in done.stderr
+    assert "already imported with key" in done.stdout
+    assert api.get(f"{V1}/collections/{name}-lost").json()["face_count"] == 8
+
+
 @pytest.fixture(scope="module")
 def large_file(api: httpx.Client, enrolled: tuple[str, dict[str, list[Path]]]) -> bytes:
     """A collection file of some 58 MB, of the deployment's model."""
@@ -146,6 +178,18 @@ def test_a_refused_import_is_answered_before_the_client_has_sent_its_file(
     with partial_post(api.base_url.host, api.base_url.port or 80, path, early_bad_line, 2 * MB) as conn:
         answer = answer_head(conn)  # a timeout (a failure) if the gateway waits for the rest
     assert answer.startswith(b"HTTP/1.1 422"), answer[:200]
+
+
+def test_an_import_sent_again_is_answered_before_the_file_is_sent_again(api: httpx.Client, large_file: bytes) -> None:
+    name = f"again-{uuid.uuid4().hex[:8]}"
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    path = f"{V1}/collections/{name}/import"
+    assert api.post(path, content=large_file, headers=key).status_code == 200
+    with partial_post(api.base_url.host, api.base_url.port or 80, path, large_file, 2 * MB, headers=key) as conn:
+        answer = answer_head(conn)  # a timeout (a failure) if the gateway waits for the rest
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    assert api.get(f"{V1}/collections/{name}").json()["face_count"] == 20_000
+    assert api.delete(f"{V1}/collections/{name}").status_code == 204
 
 
 def test_a_client_gone_mid_import_leaves_nothing(api: httpx.Client, large_file: bytes) -> None:

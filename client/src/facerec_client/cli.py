@@ -7,7 +7,7 @@ FACEREC_URL / FACEREC_API_KEY environment); on failure prints one line and exits
     facerec collections
     facerec people --collection staff
     facerec export staff -o staff.jsonl [--images]
-    facerec import staff staff.jsonl [--new-ids]
+    facerec import staff staff.jsonl [--new-ids] [--idempotency-key KEY]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 import os
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -26,6 +27,10 @@ from facerec_client import enrol as bulk
 from facerec_client.api import ApiError, Client
 
 CHUNK = 1 << 20
+# An import whose answer is lost (the connection dropped, a proxy gave up) is sent again, with the
+# same idempotency key: answered from the first if that one was imported, imported if not.
+IMPORT_ATTEMPTS = 3
+RETRIED_STATUSES = {502, 503, 504}
 
 
 class CliError(Exception):
@@ -103,19 +108,37 @@ def import_(args: argparse.Namespace) -> None:
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{path}: no such file")
-    progress = Progress("sent", path.stat().st_size)
+    key = args.idempotency_key or str(uuid.uuid4())
     with _client(args) as client:
-        reply = client.post(
-            f"/api/v1/collections/{args.collection}/import",
-            content=_read(path, progress),
-            params={"new_ids": args.new_ids},
-            headers={"content-type": "application/x-ndjson"},
-        )
-    progress.finish()
+        for attempt in range(1, IMPORT_ATTEMPTS + 1):
+            progress = Progress("sent", path.stat().st_size)
+            try:
+                reply = client.post(
+                    f"/api/v1/collections/{args.collection}/import",
+                    content=_read(path, progress),
+                    params={"new_ids": args.new_ids},
+                    headers={"content-type": "application/x-ndjson", "idempotency-key": key},
+                )
+                lost = _reason(reply) if reply.status_code in RETRIED_STATUSES else None
+            except httpx.TransportError as exc:
+                lost = f"{exc.__class__.__name__}: {exc}"
+            progress.finish()
+            if lost is None:
+                break
+            if attempt == IMPORT_ATTEMPTS:
+                raise CliError(
+                    f"no answer after {attempt} attempts ({lost}); send it again with --idempotency-key {key}"
+                )
+            print(f"no answer ({lost}); sending it again with the same key", file=sys.stderr)
+            time.sleep(2**attempt)
     if reply.status_code != 200:
         raise CliError(_reason(reply))
     body = reply.json()
-    print(f"imported {body['people_imported']} people and {body['faces_imported']} faces into '{args.collection}'")
+    counts = f"{body['people_imported']} people and {body['faces_imported']} faces into '{args.collection}'"
+    if body.get("replayed"):
+        print(f"already imported with key {key}: {counts}; nothing imported now")
+    else:
+        print(f"imported {counts}")
 
 
 def _api(args: argparse.Namespace) -> Client:
@@ -203,6 +226,11 @@ def parser() -> argparse.ArgumentParser:
     into.add_argument("collection")
     into.add_argument("file")
     into.add_argument("--new-ids", action="store_true", help="give people and faces new ids")
+    into.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="name this import (default: a new UUID), so that sending it again imports it at most once",
+    )
     into.set_defaults(run=import_)
     return main
 

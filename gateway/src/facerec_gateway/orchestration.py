@@ -23,7 +23,7 @@ from facerec.detector.v1 import detector_pb2
 from facerec.embedder.v1 import embedder_pb2
 from facerec.registry.v1 import registry_pb2
 from facerec_common.errors import (
-    STREAM_REFUSED_KEY,
+    STREAM_ANSWERED_KEY,
     CollectionNotFound,
     FaceNotFound,
     InvalidArgument,
@@ -424,17 +424,18 @@ class FaceService:
         return chunks()
 
     async def import_collection(
-        self, collection: str, data: AsyncIterator[bytes], new_ids: bool
+        self, collection: str, data: AsyncIterator[bytes], new_ids: bool, idempotency_key: str = ""
     ) -> registry_pb2.ImportCollectionResponse:
         """Stream a collection file to the registry. A file of another model than the embedder's
         is refused before anything is sent: its vectors could never be matched here."""
         head, data = await _first_line(data)
         await self._check_file_model(head)
         stream = self._b.registry.ImportCollection(timeout=self._s.bulk_timeout_s)
-        await call(
-            stream.write(registry_pb2.ImportCollectionRequest(collection=collection, new_ids=new_ids, data=head))
+        first = registry_pb2.ImportCollectionRequest(
+            collection=collection, new_ids=new_ids, data=head, idempotency_key=idempotency_key
         )
-        await _send_until_refused(stream, data)
+        await call(stream.write(first))
+        await _send_until_answered(stream, data)
         reply: registry_pb2.ImportCollectionResponse = await call(stream)
         return reply
 
@@ -509,14 +510,15 @@ class FaceService:
 ImportCall = grpc.aio.StreamUnaryCall[registry_pb2.ImportCollectionRequest, registry_pb2.ImportCollectionResponse]
 
 
-async def _send_until_refused(stream: ImportCall, data: AsyncIterator[bytes]) -> None:
+async def _send_until_answered(stream: ImportCall, data: AsyncIterator[bytes]) -> None:
     """Write `data` to a collection import's stream and close it; stop early, without waiting for
-    the client's next bytes, once the registry says the import is refused (in its initial
-    metadata) or the call ends: the client then has its answer without uploading the rest."""
+    the client's next bytes, once the registry says it has its answer (in its initial metadata: a
+    refusal, or the replay of an earlier import with the same key) or the call ends: the client
+    then has its answer without uploading the rest."""
 
     async def until_stopped() -> None:
         metadata = await stream.initial_metadata()
-        if not any(key == STREAM_REFUSED_KEY for key, _ in metadata or ()):
+        if not any(key == STREAM_ANSWERED_KEY for key, _ in metadata or ()):
             await stream.code()  # the call's end, whatever its status
 
     stop = asyncio.ensure_future(until_stopped())
@@ -530,7 +532,7 @@ async def _send_until_refused(stream: ImportCall, data: AsyncIterator[bytes]) ->
             waiting_for_client = False
             if chunk is None:
                 return
-            # The registry reads on until the stream is closed, so a write completes even when refused.
+            # The registry reads on until the stream is closed, so a write completes even when answered.
             await call(stream.write(registry_pb2.ImportCollectionRequest(data=chunk)))
 
     pumping = asyncio.ensure_future(pump())

@@ -1,7 +1,9 @@
 """SQL of bulk export and import (the collection file of `collection_file`).
 
 Import writes with COPY in one transaction under the collection's row lock: a bad line,
-a model mismatch or a broken stream rolls all of it back. Export reads in one snapshot.
+a model mismatch or a broken stream rolls all of it back. An import with an idempotency key
+commits a receipt with its rows; the same key again is answered from it. Export reads in one
+snapshot.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from psycopg import AsyncConnection
 from psycopg.errors import ForeignKeyViolation, UniqueViolation
-from sqlalchemy import exists, func, select, text
+from sqlalchemy import delete, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from facerec_common.errors import AlreadyExists, ExternalIdTaken, InvalidArgument
@@ -32,12 +34,15 @@ from facerec_registry.repository import (
     _next_seq,
 )
 from facerec_registry.search_index import read_snapshot
-from facerec_registry.tables import Face, Person
+from facerec_registry.tables import Face, ImportReceipt, Person
 from facerec_registry.vector_index import UUIDS, Rows
 
 CHUNK_BYTES = 1 << 20
 # Larger imports are read back from the database by the search index instead.
 SEED_MAX_FACES = 5_000_000
+# How long an import's idempotency key is answered from its receipt (a client retrying after a
+# lost answer does so within minutes; a week covers a retry after a weekend).
+RECEIPT_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,8 @@ class Imported:
     # The collection as the import left it and every face it holds, when it held none before:
     # the search index is built from these rather than read back (search_index.seed).
     seed: tuple[CollectionState, Rows] | None = None
+    # The answer of an earlier import with the same idempotency key: nothing was imported now.
+    replayed: bool = False
 
 
 class _SeedRows:
@@ -77,11 +84,15 @@ class _SeedRows:
 
 
 async def import_collection(
-    session: AsyncSession, collection_name: str, records: AsyncIterator[tuple[int, bytes]], new_ids: bool
+    session: AsyncSession,
+    collection_name: str,
+    records: AsyncIterator[tuple[int, bytes]],
+    new_ids: bool,
+    key: str | None = None,
 ) -> Imported:
     analysed: list[str] = []
     try:
-        return await _import(session, collection_name, records, new_ids, analysed)
+        return await _import(session, collection_name, records, new_ids, key, analysed)
     except BaseException:
         if analysed:
             # ANALYZE writes a table's row count in place, outside the transaction: rolled back,
@@ -98,9 +109,12 @@ async def _import(
     collection_name: str,
     records: AsyncIterator[tuple[int, bytes]],
     new_ids: bool,
+    key: str | None,
     analysed: list[str],
 ) -> Imported:
-    """The import, in one transaction; the tables it analysed (in place) go into `analysed`."""
+    """The import, in one transaction; the tables it analysed (in place) go into `analysed`.
+    With a key already used in the collection, that import's answer and nothing imported (the
+    header is all that is read)."""
     async with session.begin():
         first = await anext(records, None)
         if first is None:
@@ -120,6 +134,11 @@ async def _import(
             {"id": uuid.uuid4(), "name": collection_name},
         )
         collection = await _collection(session, collection_name, for_update=True)
+        # Under that lock: an import with the same key running meanwhile has committed by now.
+        receipt = await session.get(ImportReceipt, (collection.id, key)) if key else None
+        if receipt is not None:
+            info = await _collection_info(session, collection)
+            return Imported(collection.id, info, receipt.people_imported, receipt.faces_imported, replayed=True)
         await _bind_model(session, collection, header.model)
         await session.flush()
         seq = await _next_seq(session, collection)
@@ -203,6 +222,13 @@ async def _import(
                     f"The header announces {expected} {what} but the file holds {found}: "
                     "it is truncated or was edited. Nothing was imported."
                 )
+        if key:
+            await session.execute(
+                delete(ImportReceipt).where(ImportReceipt.created_at < func.now() - timedelta(days=RECEIPT_DAYS))
+            )
+            session.add(
+                ImportReceipt(collection_id=collection.id, key=key, people_imported=len(people), faces_imported=faces)
+            )
         await session.refresh(collection)
         info = await _collection_info(session, collection)
         seeded = None

@@ -27,6 +27,18 @@ def collection_name(name: str) -> str:
     return name
 
 
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,128}")
+
+
+def idempotency_key(key: str) -> str | None:
+    """None when not given."""
+    if not key:
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise InvalidArgument("An idempotency key is 1-128 printable ASCII characters without spaces.")
+    return key
+
+
 def target_fpir(value: float) -> float:
     # Above 0.5 "unknown" would mean little; below 1e-9 no threshold can be told apart from 1.
     if not 1e-9 <= value <= 0.5:

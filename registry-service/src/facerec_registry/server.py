@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
-from facerec_common.errors import STREAM_REFUSED_KEY, FacerecError, InvalidArgument, ServiceUnavailable
+from facerec_common.errors import STREAM_ANSWERED_KEY, FacerecError, InvalidArgument, ServiceUnavailable
 from facerec_common.server import Context, new_server, set_serving, translate_errors, translate_stream_errors
 from facerec_registry import bulk, collection_file, convert, metrics, repository
 from facerec_registry.migrate import upgrade_to_head
@@ -78,6 +78,15 @@ def _match_response(
         target_fpir=threshold.target_fpir,
         gallery_faces=gallery_faces,
     )
+
+
+async def _answered_early(
+    request_iterator: AsyncIterator[registry_pb2.ImportCollectionRequest], context: Context
+) -> None:
+    """Tell an import's client to stop sending, and read what it sent meanwhile."""
+    await context.send_initial_metadata(((STREAM_ANSWERED_KEY, "1"),))
+    async for _ in request_iterator:
+        pass
 
 
 class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
@@ -475,18 +484,23 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
                 yield message.data
 
         try:
+            key = convert.idempotency_key(first.idempotency_key)
             async with self._session() as session:
-                done = await bulk.import_collection(session, collection, collection_file.lines(chunks()), first.new_ids)
+                done = await bulk.import_collection(
+                    session, collection, collection_file.lines(chunks()), first.new_ids, key
+                )
         except FacerecError:
             # Refused (nothing was kept). Say so now, so the client stops sending and closes its
             # side, and send the status only then: sent mid-stream, it can reach the client as a
             # bare transport error instead (through the gateway, 5 of 8 refusals at line 3 of a
             # 58 MB file answered 500).
-            await context.send_initial_metadata(((STREAM_REFUSED_KEY, "1"),))
-            async for _ in request_iterator:
-                pass
+            await _answered_early(request_iterator, context)
             raise
-        log.info("imported %d people and %d faces into '%s'", done.people, done.faces, collection)
+        if done.replayed:  # answered from the header alone, as a refusal is
+            await _answered_early(request_iterator, context)
+            log.info("import '%s' into '%s' answered again from its receipt", key, collection)
+        else:
+            log.info("imported %d people and %d faces into '%s'", done.people, done.faces, collection)
         if self._indexes is not None:
             # Answered means searchable here at full speed (other replicas load on their next sync).
             try:
@@ -496,7 +510,10 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             except Exception:  # the import stands; searches scan in SQL until a later load succeeds
                 log.exception("the index of '%s' did not load after its import", collection)
         return registry_pb2.ImportCollectionResponse(
-            collection=convert.collection(done.collection), people_imported=done.people, faces_imported=done.faces
+            collection=convert.collection(done.collection),
+            people_imported=done.people,
+            faces_imported=done.faces,
+            replayed=done.replayed,
         )
 
     # -- API keys and audit

@@ -84,6 +84,19 @@ class FaceTombstone(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class ImportReceipt(Base):
+    """What an import with an idempotency key did, committed with it: the same key again gets
+    this answer instead of a second copy of the file."""
+
+    __tablename__ = "import_receipts"
+
+    collection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    people_imported: Mapped[int] = mapped_column(BigInteger)
+    faces_imported: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class ApiKey(Base):
     __tablename__ = "api_keys"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from facerec.registry.v1 import registry_pb2
@@ -112,12 +112,23 @@ async def import_collection(
     new_ids: Annotated[
         bool, Query(description="Give people and faces new ids (e.g. a copy in this deployment)")
     ] = False,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=r"^[\x21-\x7e]{1,128}$",
+            description="Names this import (e.g. a UUID), so that it can be sent again after a lost answer: a key "
+            "already used in this collection (within 7 days) is answered with that import's result and "
+            "`replayed: true`, without importing or reading the file again.",
+        ),
+    ] = None,
 ) -> s.ImportResult:
     """Import a collection file into this collection (created when missing). All or nothing: a bad
     line (named by its number), another model (409) or a truncated file imports none of it."""
-    reply = await faces.import_collection(collection, request.stream(), new_ids)
+    reply = await faces.import_collection(collection, request.stream(), new_ids, idempotency_key or "")
     return s.ImportResult(
         collection=convert.collection(reply.collection),
         people_imported=reply.people_imported,
         faces_imported=reply.faces_imported,
+        replayed=reply.replayed,
     )

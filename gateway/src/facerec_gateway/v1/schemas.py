@@ -312,3 +312,7 @@ class ImportResult(BaseModel):
     collection: Collection
     people_imported: int
     faces_imported: int
+    replayed: bool = Field(
+        False,
+        description="The answer of an earlier import with the same Idempotency-Key: nothing was imported now.",
+    )

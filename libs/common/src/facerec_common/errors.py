@@ -15,9 +15,10 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 ERROR_DOMAIN = "facerec"
-# Initial metadata of a client-streaming call refused before its stream ended: stop sending,
-# close the stream, then read the status (registry.proto, ImportCollection).
-STREAM_REFUSED_KEY = "facerec-import-refused"
+# Initial metadata of a client-streaming call answered before its stream ended (refused, or the
+# replay of an import with the same idempotency key): stop sending, close the stream, then read
+# the status (registry.proto, ImportCollection).
+STREAM_ANSWERED_KEY = "facerec-import-answered"
 
 
 class FacerecError(Exception):

@@ -9,10 +9,19 @@ from __future__ import annotations
 import socket
 
 
-def partial_post(host: str, port: int, path: str, body: bytes, sent: int, timeout_s: float = 30) -> socket.socket:
+def partial_post(
+    host: str,
+    port: int,
+    path: str,
+    body: bytes,
+    sent: int,
+    timeout_s: float = 30,
+    headers: dict[str, str] | None = None,
+) -> socket.socket:
     """A connection that announced `body` whole (Content-Length) but sent only its first `sent` bytes."""
     conn = socket.create_connection((host, port), timeout=timeout_s)
-    head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+    head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Length: {len(body)}\r\n\r\n".encode()
     conn.sendall(head + body[:sent])
     return conn
 

@@ -392,24 +392,28 @@ class DataChunk(_message.Message):
     def __init__(self, data: _Optional[bytes] = ...) -> None: ...
 
 class ImportCollectionRequest(_message.Message):
-    __slots__ = ("collection", "new_ids", "data")
+    __slots__ = ("collection", "new_ids", "data", "idempotency_key")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     NEW_IDS_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     collection: str
     new_ids: bool
     data: bytes
-    def __init__(self, collection: _Optional[str] = ..., new_ids: _Optional[bool] = ..., data: _Optional[bytes] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, collection: _Optional[str] = ..., new_ids: _Optional[bool] = ..., data: _Optional[bytes] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ImportCollectionResponse(_message.Message):
-    __slots__ = ("collection", "people_imported", "faces_imported")
+    __slots__ = ("collection", "people_imported", "faces_imported", "replayed")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     PEOPLE_IMPORTED_FIELD_NUMBER: _ClassVar[int]
     FACES_IMPORTED_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     collection: Collection
     people_imported: int
     faces_imported: int
-    def __init__(self, collection: _Optional[_Union[Collection, _Mapping]] = ..., people_imported: _Optional[int] = ..., faces_imported: _Optional[int] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, collection: _Optional[_Union[Collection, _Mapping]] = ..., people_imported: _Optional[int] = ..., faces_imported: _Optional[int] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class ListFacesRequest(_message.Message):
     __slots__ = ("collection", "page_size", "page_token", "include_images", "person_id")
