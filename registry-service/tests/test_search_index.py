@@ -218,7 +218,10 @@ def _with_people_without_faces(chunks: Iterable[bytes], names: Iterable[str]) ->
 
 
 async def test_a_replica_holds_no_name_of_a_person_without_faces(
-    database_url: str, lone_replica: tuple[Stub, SearchIndexes], replicas: tuple[Stub, Stub]
+    database_url: str,
+    lone_replica: tuple[Stub, SearchIndexes],
+    replicas: tuple[Stub, Stub],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Answers never return a deleted person, and their name should not stay behind in a replica
     # either. A person without faces can be deleted with no change a replica reads (no face of
@@ -272,10 +275,13 @@ async def test_a_replica_holds_no_name_of_a_person_without_faces(
     assert "c" in index.names.values()
 
     # An import into an empty collection hands its rows (and names) to its replica's index.
+    caplog.set_level(logging.INFO, logger=search_index.__name__)
     imported = f"erased-{uuid.uuid4().hex[:8]}"
     gallery = synthetic.collection_file(MODEL, synthetic.unit_vectors(rng, 1200, 512), 2)
     await _import(stub, imported, _with_people_without_faces(gallery, ["no face in the file"]))
-    seeded = indexes._indexes[await _collection_id(database_url, imported)]
+    imported_id = await _collection_id(database_url, imported)
+    assert f"search index of collection {imported_id}: 1200 faces handed over by its import" in caplog.text
+    seeded = indexes._indexes[imported_id]
     assert len(seeded.names) == 600
     assert "no face in the file" not in seeded.names.values()
 
@@ -360,7 +366,9 @@ def _face_values(exported: bytes) -> list[tuple[object, ...]]:
     return sorted(tuple(json.dumps(face.get(f)) for f in fields) for face in faces)
 
 
-async def test_an_import_sent_again_with_its_key_is_answered_not_repeated(replicas: tuple[Stub, Stub]) -> None:
+async def test_an_import_sent_again_with_its_key_is_answered_not_repeated(
+    database_url: str, replicas: tuple[Stub, Stub]
+) -> None:
     # A client that lost an import's answer (a timeout while the index loaded) sends it again with
     # the same key: answered with the first import's result, through any replica, and with new
     # ids not a second copy.
@@ -386,6 +394,21 @@ async def test_an_import_sent_again_with_its_key_is_answered_not_repeated(replic
         refused = await _refused(_import(a, name, file, new_ids=True, key=bad))
         assert isinstance(refused, errors.InvalidArgument)
         assert "idempotency key" in refused.message
+    # A key names one import: another file, or new_ids set otherwise, under it is refused.
+    other_file = list(synthetic.collection_file(MODEL, synthetic.unit_vectors(rng, 4, 512), 2))
+    for sent, fresh in ((other_file, True), (file, False)):
+        reused = await _refused(_import(a, name, sent, new_ids=fresh, key="import-1"))
+        assert isinstance(reused, errors.AlreadyExists)
+        assert "names another import" in reused.message
+    # Sent twice at once, through both replicas: one imports, the other is answered from it.
+    both = await asyncio.gather(*(_import(r, name, file, new_ids=True, key="import-4") for r in (a, b)))
+    assert sorted(reply.replayed for reply in both) == [False, True]
+    assert {reply.collection.face_count for reply in both} == {160}
+    # A receipt is answered for 7 days, then the key is free again.
+    async with await psycopg.AsyncConnection.connect(database_url.replace("+psycopg", "")) as db:
+        await db.execute("UPDATE import_receipts SET created_at = now() - interval '8 days' WHERE key = 'import-2'")
+        await db.commit()
+    assert not (await _import(b, name, file, new_ids=True, key="import-2")).replayed
     # A receipt is kept with its collection and goes with it.
     await a.DeleteCollection(registry_pb2.DeleteCollectionRequest(name=name), timeout=60)
     assert not (await _import(b, name, file, new_ids=True, key="import-1")).replayed

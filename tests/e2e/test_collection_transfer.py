@@ -136,7 +136,7 @@ def test_an_import_sent_again_with_its_key_is_answered_not_repeated(
         )
     assert done.returncode == 0, done.stderr
     assert "sending it again with the same key" in done.stderr
-    assert "already imported with key" in done.stdout
+    assert "(the answer to the attempt before, kept under key" in done.stdout
     assert api.get(f"{V1}/collections/{name}-lost").json()["face_count"] == 8
 
 

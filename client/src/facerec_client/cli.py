@@ -135,10 +135,12 @@ def import_(args: argparse.Namespace) -> None:
         raise CliError(_reason(reply))
     body = reply.json()
     counts = f"{body['people_imported']} people and {body['faces_imported']} faces into '{args.collection}'"
-    if body.get("replayed"):
-        print(f"already imported with key {key}: {counts}; nothing imported now")
-    else:
+    if not body.get("replayed"):
         print(f"imported {counts}")
+    elif attempt > 1:  # the attempt whose answer was lost did it
+        print(f"imported {counts} (the answer to the attempt before, kept under key {key})")
+    else:
+        print(f"already imported with key {key}: {counts}; nothing imported now")
 
 
 def _api(args: argparse.Namespace) -> Client:

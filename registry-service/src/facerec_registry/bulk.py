@@ -9,6 +9,7 @@ snapshot.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from facerec_registry.repository import (
     _next_seq,
 )
 from facerec_registry.search_index import read_snapshot
-from facerec_registry.tables import Face, ImportReceipt, Person
+from facerec_registry.tables import Collection, Face, ImportReceipt, Person
 from facerec_registry.vector_index import UUIDS, Rows
 
 CHUNK_BYTES = 1 << 20
@@ -121,6 +122,11 @@ async def _import(
             raise InvalidArgument("The file is empty: it needs at least the header line.")
         header = cf.parse_header(*first)
         dimension = header.model.dimension
+        fingerprint = hashlib.sha256(first[1].strip() + (b" new_ids" if new_ids else b"")).hexdigest()
+        # Most retries find their answer here, without queueing behind another import's lock.
+        replay = await _replay(session, collection_name, key, fingerprint) if key else None
+        if replay is not None:
+            return replay
         # The planner must know how many people this transaction adds before the faces' foreign
         # key checks are planned (at the end of the faces COPY). A VACUUM running meanwhile counts
         # our uncommitted rows as absent and records `people` as empty; the checks then scan a
@@ -134,11 +140,10 @@ async def _import(
             {"id": uuid.uuid4(), "name": collection_name},
         )
         collection = await _collection(session, collection_name, for_update=True)
-        # Under that lock: an import with the same key running meanwhile has committed by now.
-        receipt = await session.get(ImportReceipt, (collection.id, key)) if key else None
-        if receipt is not None:
-            info = await _collection_info(session, collection)
-            return Imported(collection.id, info, receipt.people_imported, receipt.faces_imported, replayed=True)
+        # Under these locks: an import with the same key that was running meanwhile has committed.
+        replay = await _replay(session, collection_name, key, fingerprint) if key else None
+        if replay is not None:
+            return replay
         await _bind_model(session, collection, header.model)
         await session.flush()
         seq = await _next_seq(session, collection)
@@ -224,10 +229,16 @@ async def _import(
                 )
         if key:
             await session.execute(
-                delete(ImportReceipt).where(ImportReceipt.created_at < func.now() - timedelta(days=RECEIPT_DAYS))
+                delete(ImportReceipt).where(ImportReceipt.created_at <= func.now() - timedelta(days=RECEIPT_DAYS))
             )
             session.add(
-                ImportReceipt(collection_id=collection.id, key=key, people_imported=len(people), faces_imported=faces)
+                ImportReceipt(
+                    collection_id=collection.id,
+                    key=key,
+                    fingerprint=fingerprint,
+                    people_imported=len(people),
+                    faces_imported=faces,
+                )
             )
         await session.refresh(collection)
         info = await _collection_info(session, collection)
@@ -238,6 +249,32 @@ async def _import(
             )
             seeded = (state, seed.rows)
         return Imported(collection.id, info, len(people), faces, seeded)
+
+
+async def _replay(session: AsyncSession, collection_name: str, key: str, fingerprint: str) -> Imported | None:
+    """The answer of the import that `key` names in the collection, if one was done (and not too
+    long ago); refused if that import was of another file or another `new_ids`."""
+    found = (
+        await session.execute(
+            select(Collection, ImportReceipt)
+            .join(ImportReceipt, ImportReceipt.collection_id == Collection.id)
+            .where(
+                Collection.name == collection_name,
+                ImportReceipt.key == key,
+                ImportReceipt.created_at > func.now() - timedelta(days=RECEIPT_DAYS),
+            )
+        )
+    ).first()
+    if found is None:
+        return None
+    collection, receipt = found
+    if receipt.fingerprint != fingerprint:
+        raise AlreadyExists(
+            f"The idempotency key '{key}' names another import into '{collection_name}' (another file, or "
+            "new_ids set otherwise); send this one with a key of its own. Nothing was imported."
+        )
+    info = await _collection_info(session, collection)
+    return Imported(collection.id, info, receipt.people_imported, receipt.faces_imported, replayed=True)
 
 
 async def _chain(first: tuple[int, bytes], rest: AsyncIterator[tuple[int, bytes]]) -> AsyncIterator[tuple[int, bytes]]:

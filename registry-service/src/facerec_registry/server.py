@@ -501,8 +501,9 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             log.info("import '%s' into '%s' answered again from its receipt", key, collection)
         else:
             log.info("imported %d people and %d faces into '%s'", done.people, done.faces, collection)
-        if self._indexes is not None:
+        if self._indexes is not None and not done.replayed:
             # Answered means searchable here at full speed (other replicas load on their next sync).
+            # Not for a replay: its client lost the first answer, maybe to this wait; it has one now.
             try:
                 if done.seed is not None:
                     await self._indexes.seed(*done.seed)

@@ -92,6 +92,8 @@ class ImportReceipt(Base):
 
     collection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    # The file's header line and new_ids, hashed: the same key with another file is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
     people_imported: Mapped[int] = mapped_column(BigInteger)
     faces_imported: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

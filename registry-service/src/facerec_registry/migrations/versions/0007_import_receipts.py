@@ -18,6 +18,7 @@ def upgrade() -> None:
         "import_receipts",
         sa.Column("collection_id", sa.Uuid, sa.ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("key", sa.String(128), primary_key=True),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("people_imported", sa.BigInteger, nullable=False),
         sa.Column("faces_imported", sa.BigInteger, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
