@@ -119,7 +119,8 @@ async def import_collection(
             pattern=r"^[\x21-\x7e]{1,128}$",
             description="Names this import (e.g. a UUID), so that it can be sent again after a lost answer: a key "
             "already used in this collection (within 7 days) is answered with that import's result and "
-            "`replayed: true`, without importing or reading the file again.",
+            "`replayed: true`, without importing or reading the file again; the same key with another file "
+            "(or new_ids set otherwise) is refused (409 ALREADY_EXISTS).",
         ),
     ] = None,
 ) -> s.ImportResult:
