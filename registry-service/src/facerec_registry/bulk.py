@@ -122,7 +122,9 @@ async def _import(
             raise InvalidArgument("The file is empty: it needs at least the header line.")
         header = cf.parse_header(*first)
         dimension = header.model.dimension
-        fingerprint = hashlib.sha256(first[1].strip() + (b" new_ids" if new_ids else b"")).hexdigest()
+        # The import a key names: its file (by the header line, which holds the counts and the
+        # export time) and new_ids.
+        fingerprint = hashlib.sha256(first[1].strip() + (b" new_ids" if new_ids else b"")).hexdigest() if key else ""
         # Most retries find their answer here, without queueing behind another import's lock.
         replay = await _replay(session, collection_name, key, fingerprint) if key else None
         if replay is not None:
