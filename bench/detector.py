@@ -128,7 +128,9 @@ def main() -> None:
     )
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"detector-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps({"best": best, "rounds": rounds}, indent=2) + "\n")
+    from facerec_devstack import machine
+
+    path.write_text(json.dumps({"best": best, "rounds": rounds, "machine": machine.describe()}, indent=2) + "\n")
     print(f"\nwritten: {path.relative_to(ROOT)}")
 
 

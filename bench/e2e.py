@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from facerec_devstack import photos
+from facerec_devstack import machine, photos
 from facerec_devstack.inprocess import InProcessPipeline
 from facerec_devstack.stack import gateway_url
 
@@ -158,6 +158,7 @@ def main() -> None:
         "model": args.model.name,
         "http": {k: asdict(v) if isinstance(v, Figures) else v for k, v in http.items()},
         "in_process": {k: asdict(v) if isinstance(v, Figures) else v for k, v in local.items()},
+        "machine": machine.describe(),
     }
     (out / f"e2e-{stamp}.json").write_text(json.dumps(record, indent=2) + "\n")
     print(f"\nwritten to bench/results/e2e-{stamp}.json")

@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from facerec.embedder.v1 import embedder_pb2, embedder_pb2_grpc
 from facerec_common import rgb
+from facerec_devstack import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 # Multiply-accumulates x 2 per 112x112 face, from the graphs (onnx_tool-style count of Conv/Gemm).
@@ -272,7 +273,7 @@ def main() -> None:
 
     out = ROOT / "bench" / "results" / f"embedder-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    out.write_text(json.dumps({**report, "machine": machine.describe()}, indent=2) + "\n")
     print(f"\nwritten to {out.relative_to(ROOT)}")
 
 

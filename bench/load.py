@@ -40,7 +40,7 @@ from pathlib import Path
 
 import httpx
 
-from facerec_devstack import photos
+from facerec_devstack import machine, photos
 from facerec_devstack.footprint import SHARED_BUFFERS, Part, memory_mb, stack_parts
 from facerec_devstack.stack import gateway_url
 
@@ -325,7 +325,7 @@ def main() -> None:
     ok = report(record, args.max_growth_mb)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"load-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    path.write_text(json.dumps({**record, "machine": machine.describe()}, indent=2) + "\n")
     print(f"written to {path}")
     sys.exit(0 if ok else 1)
 

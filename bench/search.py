@@ -37,7 +37,7 @@ import httpx
 import numpy as np
 import psycopg
 
-from facerec_devstack import footprint, photos, synthetic
+from facerec_devstack import footprint, machine, photos, synthetic
 from facerec_devstack.processes import Ports
 from facerec_devstack.stack import Stack, StackConfig
 
@@ -406,6 +406,8 @@ def main() -> None:
     parser.add_argument("--exact-queries", type=int, default=40, help="probes also searched with exact=true")
     parser.add_argument("--identify-runs", type=int, default=20)
     args = parser.parse_args()
+    host = machine.describe()
+    print(f"machine: {machine.summary(host)}", flush=True)
     if args.url:
         records = run(args.url, args, None)
     else:
@@ -420,7 +422,7 @@ def main() -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"search-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(records, indent=2))
+    path.write_text(json.dumps([{**record, "machine": host} for record in records], indent=2))
     print(f"\nwritten to {path}")
 
 

@@ -20,6 +20,8 @@ import statistics
 import numpy as np
 from search import percentiles, timed_posts  # bench/search.py: the same client and timing
 
+from facerec_devstack import machine
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -43,7 +45,8 @@ def main() -> None:
             timings[url] += [ms for _, ms, _ in timed_posts(url, path, headers, bodies)]
 
     first = statistics.fmean(timings[args.urls[0]])
-    print(f"\n{args.rounds} rounds of {args.probes} searches of '{args.collection}' per gateway, alternating\n")
+    print(f"\nmachine: {machine.summary(machine.describe())}")
+    print(f"{args.rounds} rounds of {args.probes} searches of '{args.collection}' per gateway, alternating\n")
     print("| gateway | p50 ms | p95 ms | p99 ms | mean ms | mean / first |")
     print("|---|---|---|---|---|---|")
     for url, ms in timings.items():
