@@ -12,7 +12,9 @@ computed against exact search done here in numpy on the same vectors (person lev
 best face of each person, as the API ranks). It also times `identify` of a 7-face group
 photo on the gallery and on a one-face collection (the difference is what search adds),
 the registry's memory and the database's size per million faces, and, on its own stack,
-a restart of the registry until its index is ready again. Without --url it starts a
+a restart of the registry until its index is ready again. Before and after the searches it
+reads how much of 5 s the host ran a fixed compute loop at under half speed (shared hosts pause
+their guests: latency tails are read beside that). Without --url it starts a
 throwaway stack. Vectors are synthetic: figures are for speed and recall, never accuracy.
 """
 
@@ -318,6 +320,9 @@ def bench_size(
         "index_ready_after_import_s": round(index_s, 1),
         "vacuum_after_import_s": None if vacuum_s is None else round(vacuum_s),
     }
+    # The host's own pauses, beside the latencies they lengthen (read with the stack idle).
+    record["host_stalls_before"] = machine.stalls()
+    print(f"  host before the searches: {machine.stalls_summary(record['host_stalls_before'])}", flush=True)
     for method, exact in (("index", False), ("exact", True)):
         subset = probes if not exact else probes[: args.exact_queries]
         if not len(subset):
@@ -338,6 +343,8 @@ def bench_size(
                     row["recall@1_strangers"], _ = recall(results[g:], truth[g : len(subset)])
                     row["strangers_unmatched"] = sum(not r["match"] for r in results[g:]) / max(1, len(results) - g)
             record[f"{method}_{clients}c"] = row
+    record["host_stalls_after"] = machine.stalls()
+    print(f"  host after the searches: {machine.stalls_summary(record['host_stalls_after'])}", flush=True)
     if db_before is not None and db_after is not None:
         record["database_mb_per_million"] = round((db_after - db_before) / 2**20 * 1e6 / size)
     if mem_before is not None and mem_after is not None:

@@ -39,13 +39,14 @@ def main() -> None:
     bodies = list(enumerate(json.dumps({"embedding": p.tolist(), "top_k": args.top_k}).encode() for p in probes))
     for url in args.urls:  # warm each gateway's connections and caches alike
         timed_posts(url, path, headers, bodies[:50])
+    stalls = machine.stalls()
     timings: dict[str, list[float]] = {url: [] for url in args.urls}
     for number in range(args.rounds):
         for url in args.urls if number % 2 == 0 else args.urls[::-1]:
             timings[url] += [ms for _, ms, _ in timed_posts(url, path, headers, bodies)]
 
     first = statistics.fmean(timings[args.urls[0]])
-    print(f"\nmachine: {machine.summary(machine.describe())}")
+    print(f"\nmachine: {machine.summary(machine.describe())}; before the rounds {machine.stalls_summary(stalls)}")
     print(f"{args.rounds} rounds of {args.probes} searches of '{args.collection}' per gateway, alternating\n")
     print("| gateway | p50 ms | p95 ms | p99 ms | mean ms | mean / first |")
     print("|---|---|---|---|---|---|")

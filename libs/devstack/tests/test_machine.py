@@ -29,3 +29,11 @@ def test_caches_are_left_out_where_the_system_does_not_report_them(
     monkeypatch.setattr(machine, "CACHES", tmp_path / "absent")
     assert machine.describe()["caches"] == {}
     assert ", , " not in machine.summary(machine.describe())
+
+
+def test_stalls_are_a_share_of_the_time_and_a_ratio_of_rounds() -> None:
+    found = machine.stalls(0.3)
+    assert found["round_ms"] > 0
+    assert 0 <= found["slow_share"] < 1
+    assert found["p99_over_p50"] >= 1
+    assert machine.stalls_summary(found).startswith("under half speed ")
