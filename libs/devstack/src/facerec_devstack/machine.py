@@ -46,7 +46,8 @@ def stalls(seconds: float = 5.0) -> dict[str, float]:
     avoid there, so a tail figure is read beside this one. Run it with the machine otherwise idle.
     """
     work = 1_000
-    while _timed(work) < 0.0005:  # rounds of about half a millisecond
+    # Rounds of about half a millisecond, sized by the median of a few: one round may be paused.
+    while statistics.median(_timed(work) for _ in range(5)) < 0.0005:
         work *= 2
     rounds = []
     started = time.perf_counter()
