@@ -1,8 +1,9 @@
-"""The machine a benchmark ran on, in one line and as a record.
+"""The machine a benchmark ran on: what it is (a line, or a record), and how often its host pauses it.
 
 The 2-core machine the benchmarks run on has answered the same 100k-face search in 2.7 ms p50
 one day and in 7-9 ms on others, the code unchanged. A figure names the processor and caches it
-was measured on, so that a change of host is not read as a change of the code.
+was measured on, and a latency tail the host's pauses of that hour, so that a change of host is
+not read as a change of the code.
 """
 
 from __future__ import annotations
