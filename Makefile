@@ -8,13 +8,19 @@ MODEL  := models/w600k_mbf.onnx
 LOCAL  := protos libs/common libs/devstack gateway detector-service embedder-service registry-service client
 PYPROJECTS := $(addsuffix /pyproject.toml,$(LOCAL))
 
-.PHONY: run test test-tools install models models-r100 lint format protos lock bench load search-bench embedder-bench detector-bench accuracy clean
+.PHONY: run test deploy-test test-tools install models models-r100 lint format protos lock bench load search-bench embedder-bench detector-bench accuracy clean
 
 run: install models  ## serve the gateway on http://127.0.0.1:8000 with every service behind it
 	$(BIN)/python -m facerec_devstack
 
 test: lint models test-tools  ## lint, types, then the whole test suite; then nothing it started may be left
 	$(BIN)/python -m pytest; status=$$?; scripts/check_leftovers.sh || exit 1; exit $$status
+
+deploy-test: install  ## the compose stack in real containers (podman): images from nothing, traffic through nginx, replicas killed
+	deploy/test/setup_podman.sh
+	deploy/test/build_standins.sh
+	$(UV) pip install --python $(BIN)/python --quiet podman-compose==1.6.0
+	PYTHONPATH=deploy/test $(BIN)/python -m pytest deploy/test -p no:cacheprovider --timeout 1800 -v
 
 test-tools:  ## real parts the tests drive (Prometheus), installed where missing and possible
 	@scripts/install_test_tools.sh
@@ -42,7 +48,7 @@ models-r100: install  ## production model; needs the internet
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bench scripts examples client/src libs/common/src libs/devstack/src gateway/src detector-service/src embedder-service/src registry-service/src
+	$(BIN)/mypy bench scripts examples deploy/test client/src libs/common/src libs/devstack/src gateway/src detector-service/src embedder-service/src registry-service/src
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -41,14 +41,10 @@ def _adapt(config: str, stack: Stack, http_port: int, grpc_port: int, folder: Pa
         (r"server gateway:50050;", f"server {stack.address('public_grpc')};"),
         (r"listen 80 default_server;", f"listen 127.0.0.1:{http_port} default_server;"),
         (r"listen 50050 http2;", f"listen 127.0.0.1:{grpc_port} http2;"),
-        (r"pid /var/run/nginx.pid;", f"pid {folder / 'nginx.pid'};"),
-        (
-            r"http \{\n",
-            "http {\n"
-            + "".join(
-                f"    {kind}_temp_path {folder / kind};\n"
-                for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-            ),
+        (r"pid /tmp/nginx.pid;", f"pid {folder / 'nginx.pid'};"),
+        *(
+            (rf"{kind}_temp_path /tmp/nginx-[a-z-]+;", f"{kind}_temp_path {folder / kind};")
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
         ),
     ]
     for pattern, replacement in changes:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import importlib.util
 import os
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from facerec_common.settings import GrpcServiceSettings
@@ -34,6 +35,16 @@ class DetectorSettings(GrpcServiceSettings):
         description="Images are downscaled to this longest side for detection; crops use full resolution.",
     )
     thumbnail_side: int = Field(160, ge=32, le=1024, description="Longest side of display thumbnails.")
+
+    @field_validator("runtime")
+    @classmethod
+    def _runtime_installed(cls, runtime: str) -> str:
+        if runtime == "tensorflow" and importlib.util.find_spec("tensorflow") is None:
+            raise ValueError(
+                "the tensorflow runtime needs TensorFlow, which this install lacks: "
+                "pip install 'facerec-detector[tensorflow]' (images: --build-arg WITH_TENSORFLOW=true)"
+            )
+        return runtime
 
     @property
     def concurrency(self) -> int:

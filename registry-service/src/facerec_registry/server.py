@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import time
@@ -21,7 +20,7 @@ from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
 from facerec_common.errors import STREAM_ANSWERED_KEY, FacerecError, InvalidArgument, ServiceUnavailable
 from facerec_common.server import Context, new_server, set_serving, translate_errors, translate_stream_errors
 from facerec_registry import bulk, collection_file, convert, metrics, repository
-from facerec_registry.migrate import upgrade_to_head
+from facerec_registry.migrate import migrate_when_reachable
 from facerec_registry.repository import Candidate, ModelRef, NewFace
 from facerec_registry.search_connections import SearchConnections
 from facerec_registry.search_index import SearchIndexes, SyncSettings, conninfo
@@ -609,12 +608,14 @@ def search_indexes(engine: AsyncEngine, settings: RegistrySettings) -> SearchInd
 async def create_server(
     settings: RegistrySettings,
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer, Resources]:
-    """Migrate, then serve; health turns SERVING only once the schema is current.
+    """Listen at once, migrate once the database answers, then report SERVING.
 
-    Search indexes load in the background: until a collection's is ready, its searches
-    scan in SQL (exact), so the replica serves at once.
+    The port is bound first and health says NOT_SERVING while the database is unreachable
+    (started later, restarting): the replica waits and retries rather than exiting, so start
+    order does not matter. Search indexes load in the background: until a collection's is
+    ready, its searches scan in SQL (exact), so the replica serves at once.
     """
-    await asyncio.to_thread(upgrade_to_head, settings.database_url)
+    server, port, health_servicer = await new_server(settings)
     engine = create_async_engine(settings.database_url, pool_size=settings.pool_size, pool_pre_ping=True)
     # Searches through a current index need one statement: no transaction, no ping first
     # (a stale connection fails that statement and the search takes the checked way).
@@ -622,11 +623,11 @@ async def create_server(
     metrics.watch_pool("main", engine)
     metrics.watch_connections("search", search_connections)
     indexes = search_indexes(engine, settings)
-    server, port, health_servicer = await new_server(settings)
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(
         RegistryServicer(engine, settings, indexes, search_connections), server
     )
     await server.start()
+    await migrate_when_reachable(settings.database_url, settings.database_retry_max_s)
     await set_serving(health_servicer, [SERVICE_NAME])
     if indexes is not None:
         indexes.start()

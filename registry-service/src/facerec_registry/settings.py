@@ -28,6 +28,9 @@ class RegistrySettings(GrpcServiceSettings):
         description="Default share of strangers an identify may match to someone (collections may set their own).",
     )
     pool_size: int = Field(5, ge=1, le=100)
+    database_retry_max_s: float = Field(
+        10.0, gt=0, description="Longest wait between tries while the database is unreachable at start."
+    )
     page_size_default: int = Field(50, ge=1)
     page_size_max: int = Field(500, ge=1)
     search_index: bool = Field(

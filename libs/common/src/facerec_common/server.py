@@ -38,7 +38,14 @@ async def new_server(settings: GrpcServiceSettings) -> tuple[grpc.aio.Server, in
     Health starts NOT_SERVING (grpc's servicer says SERVING for "" by default):
     the caller flips it once its models or database are ready.
     """
-    server = grpc.aio.server(options=message_options(settings.max_message_mb), interceptors=[ServerTelemetry()])
+    # A gRPC client resolves a name once per connection: without an age limit, replicas added
+    # later (compose --scale, a Kubernetes scale-up) would get no traffic from running clients.
+    # No grace limit: a long call (a collection import) finishes on its old connection.
+    options = [
+        *message_options(settings.max_message_mb),
+        ("grpc.max_connection_age_ms", round(settings.max_connection_age_s * 1000)),
+    ]
+    server = grpc.aio.server(options=options, interceptors=[ServerTelemetry()])
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     port = server.add_insecure_port(f"{settings.host}:{settings.port}")

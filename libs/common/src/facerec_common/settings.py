@@ -21,6 +21,12 @@ class GrpcServiceSettings(BaseSettings):
     metrics_port: int = Field(
         -1, ge=-1, le=65535, description="Port of the Prometheus /metrics endpoint; 0 picks a free one, -1: none."
     )
+    max_connection_age_s: float = Field(
+        30.0,
+        gt=0,
+        description="Clients are asked to reconnect after this long (in-flight calls finish first), so they "
+        "look the service's name up again and spread over replicas added since.",
+    )
 
 
 def load_settings(cls: type[S]) -> S:

@@ -1,0 +1,357 @@
+"""docker-compose.yml as users run it: images built from the repo's Dockerfiles, the stack started
+in reverse order (PostgreSQL last), real photos through nginx's published ports only, data kept
+across `down`/`up`, replicas scaled and killed under load, PostgreSQL restarted under load, and
+nothing left after `down -v`. `make deploy-test` runs it; the tests run in file order on one stack.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+import httpx
+import pytest
+from podman_stack import (
+    ROOT,
+    Compose,
+    healthy,
+    image_size_mb,
+    leftovers,
+    main_pid,
+    metric,
+    podman,
+    restart_count,
+    wait_healthy,
+)
+
+from facerec.v1 import face_service_pb2 as pb
+from facerec.v1.face_service_pb2_grpc import FaceServiceStub
+from facerec_devstack import photos
+
+HTTP_PORT = int(os.environ.get("FACEREC_DEPLOY_TEST_HTTP_PORT", "18080"))
+GRPC_PORT = int(os.environ.get("FACEREC_DEPLOY_TEST_GRPC_PORT", "15050"))
+BASE = f"http://127.0.0.1:{HTTP_PORT}"
+SERVICES = ["postgres", "registry", "detector", "embedder", "gateway", "nginx"]
+BUILT = ["registry", "detector", "embedder", "gateway"]
+STANDINS = [
+    "docker.io/library/python:3.11-slim-bookworm",
+    "docker.io/pgvector/pgvector:pg17",
+    "docker.io/library/nginx:1.27-alpine",
+]
+MB = 1024 * 1024
+
+pytestmark = pytest.mark.deploy
+
+
+@dataclass
+class Enrolled:
+    people: dict[str, list[Path]]
+    names: list[str]
+    strangers: list[str]
+    acknowledged: set[str] = field(default_factory=set)
+
+
+@pytest.fixture(scope="module")
+def compose() -> Compose:
+    binary = str(ROOT / ".venv" / "bin" / "podman-compose")
+    # BUILDAH_FORMAT: podman writes OCI images by default, which drop HEALTHCHECK.
+    env = {"FACEREC_HTTP_PORT": str(HTTP_PORT), "FACEREC_GRPC_PORT": str(GRPC_PORT), "BUILDAH_FORMAT": "docker"}
+    return Compose(binary, env)
+
+
+def _ready(timeout_s: float) -> float:
+    """Seconds until the gateway's /readyz answers 200 through nginx."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        try:
+            if httpx.get(f"{BASE}/readyz", timeout=5).status_code == 200:
+                return time.monotonic() - start
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"{BASE}/readyz not 200 after {timeout_s:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def stack(compose: Compose, summary) -> Iterator[Compose]:  # type: ignore[no-untyped-def]
+    if leftovers():
+        compose("down", "-v")
+    assert leftovers() == [], "an earlier run left these behind"
+    if os.environ.get("FACEREC_DEPLOY_TEST_KEEP_IMAGES") != "1":
+        podman("rmi", "--force", *[f"facerec-{s}:latest" for s in BUILT], check=False)
+    for service in BUILT:
+        start = time.monotonic()
+        compose("build", service, timeout=1200)
+        summary.add("build (s)", service, f"{time.monotonic() - start:.0f}")
+    for image in [*(f"localhost/facerec-{s}:latest" for s in BUILT), *STANDINS]:
+        summary.add("image size (MB)", image, f"{image_size_mb(image):.0f}")
+    try:
+        # Reverse order, PostgreSQL last: nothing may depend on the order services come up in.
+        start = time.monotonic()
+        for service in reversed(SERVICES[1:]):
+            compose("up", "-d", "--no-deps", service)
+        registry = compose.containers("registry")
+        time.sleep(5)
+        assert not healthy(registry[0]), "the registry reported SERVING with no database"
+        compose("up", "-d", "--no-deps", "postgres")
+        _ready(300)
+        summary.add("start in reverse order", "all services ready (s)", f"{time.monotonic() - start:.0f}")
+        yield compose
+    finally:
+        # --remove-orphans: also the replicas added by --scale, which the file does not list.
+        compose("down", "-v", "--remove-orphans", timeout=300)
+        left = leftovers()
+        if left:
+            podman("network", "prune", "-f", check=False)
+        assert left == [], f"left after `down -v`: {left}"
+
+
+@pytest.fixture(scope="module")
+def enrolled(stack: Compose) -> Enrolled:
+    people = photos.people(photos.data_dir())
+    names = sorted(people)
+    # Strangers: the last 10 people of faces/, as the e2e suite takes them (never enrolled there either).
+    return Enrolled(people=people, names=names[:30], strangers=names[-10:])
+
+
+def _post(path: str, photo: Path, data: dict[str, str] | None = None, timeout: float = 60) -> httpx.Response:
+    with photo.open("rb") as f:
+        return httpx.post(f"{BASE}{path}", files={"file": (photo.name, f, "image/jpeg")}, data=data, timeout=timeout)
+
+
+def test_images_are_lean_non_root_and_run_read_only(stack: Compose) -> None:
+    for service in BUILT:
+        image = f"localhost/facerec-{service}:latest"
+        assert image_size_mb(image) <= 800, image
+        assert podman("image", "inspect", "--format", "{{.Config.User}}", image).stdout.strip() == "10001:10001"
+        check = json.loads(podman("image", "inspect", image).stdout)[0]["Healthcheck"]["Test"]
+        assert "healthcheck" in " ".join(check) or "healthz" in " ".join(check), check
+    no_tf = podman(
+        "run",
+        "--rm",
+        "--entrypoint",
+        "python",
+        "localhost/facerec-detector:latest",
+        "-c",
+        "import tensorflow",
+        check=False,
+    )
+    assert no_tf.returncode != 0
+    assert "No module named 'tensorflow'" in no_tf.stderr
+    for container in stack.containers():
+        assert podman("inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", container).stdout.strip() == "true"
+
+
+def test_seed_api_through_nginx(enrolled: Enrolled, summary) -> None:  # type: ignore[no-untyped-def]
+    for name in enrolled.names:
+        reply = _post("/api/face/register", enrolled.people[name][0], {"name": name})
+        assert reply.status_code == 200, reply.text
+        enrolled.acknowledged.add(name)
+    right = 0
+    for name in enrolled.names:
+        body = _post("/api/face/recognition", enrolled.people[name][1]).json()
+        right += body["match"] and body["name"] == name
+    stranger_answers = {s: _post("/api/face/recognition", enrolled.people[s][0]).json() for s in enrolled.strangers}
+    matched = {s: body for s, body in stranger_answers.items() if body["match"]}
+    matched_strangers = len(matched)
+    summary.add("seed API through nginx", "recognised from another photo", f"{right} / {len(enrolled.names)}")
+    summary.add("seed API through nginx", "strangers matched", f"{matched_strangers} / {len(enrolled.strangers)}")
+    assert right >= 29
+    assert matched_strangers == 0, matched
+    listed = httpx.get(f"{BASE}/api/face/", timeout=60).json()
+    assert sorted(f["name"] for f in listed) == sorted(enrolled.names)
+    # Delete: enrol one more face, delete it by id, and it is gone.
+    extra = enrolled.strangers[0]
+    assert _post("/api/face/register", enrolled.people[extra][1], {"name": extra}).status_code == 200
+    face_id = next(f["id_face"] for f in httpx.get(f"{BASE}/api/face/", timeout=60).json() if f["name"] == extra)
+    assert httpx.delete(f"{BASE}/api/face/recognition/{face_id}", timeout=30).status_code == 200
+    assert extra not in {f["name"] for f in httpx.get(f"{BASE}/api/face/", timeout=60).json()}
+
+
+def test_v1_identify_of_a_group_photo(enrolled: Enrolled) -> None:
+    group = sorted((photos.data_dir() / "group").glob("*.jpg"))
+    assert group, "no group photos"
+    reply = _post("/api/v1/collections/default/identify", group[0])
+    assert reply.status_code == 200, reply.text
+    assert len(reply.json()["faces"]) >= 2
+
+
+def test_public_grpc_port(enrolled: Enrolled) -> None:
+    photo = enrolled.people[enrolled.names[0]][1].read_bytes()
+    with grpc.insecure_channel(f"127.0.0.1:{GRPC_PORT}") as channel:
+        faces = FaceServiceStub(channel)
+        assert len(faces.Detect(pb.DetectRequest(image=photo), timeout=60).faces) == 1
+        with pytest.raises(grpc.RpcError) as refused:
+            faces.Detect(pb.DetectRequest(image=b"not an image"), timeout=60)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_edge_hides_metrics_and_refuses_oversized_uploads(enrolled: Enrolled) -> None:
+    assert httpx.get(f"{BASE}/metrics", timeout=30).status_code == 404
+    photo = enrolled.people[enrolled.names[0]][0].read_bytes()
+    for size in (11 * MB, 13 * MB):  # over the gateway's limit, then over nginx's own cap
+        body = photo + b"\0" * (size - len(photo))
+        refused = httpx.post(f"{BASE}/api/v1/detect", files={"file": ("big.jpg", body, "image/jpeg")}, timeout=60)
+        assert refused.status_code == 413
+        assert refused.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_enrolments_survive_down_and_up(stack: Compose, enrolled: Enrolled, summary) -> None:  # type: ignore[no-untyped-def]
+    before = sorted((f["id_face"], f["name"]) for f in httpx.get(f"{BASE}/api/face/", timeout=60).json())
+    stack("down", timeout=300)
+    assert stack.containers(all_states=True) == []
+    start = time.monotonic()
+    stack("up", "-d")
+    started = time.monotonic() - start
+    for container, seconds in sorted(wait_healthy(stack.containers(), 300).items()):
+        summary.add("cold start to healthy, `up -d` of built images (s)", container, f"{started + seconds:.1f}")
+    _ready(120)
+    after = sorted((f["id_face"], f["name"]) for f in httpx.get(f"{BASE}/api/face/", timeout=60).json())
+    assert after == before
+    body = _post("/api/face/recognition", enrolled.people[enrolled.names[0]][1]).json()
+    assert body["name"] == enrolled.names[0]
+
+
+@dataclass
+class Load:
+    """Bounded load at a few clients: counts answers by status, and what failed."""
+
+    requests: int
+    clients: int
+    send: Callable[[int], httpx.Response]
+    statuses: Counter[int] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+    done: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _next: int = 0
+
+    def run(self, at: dict[int, Callable[[], None]] | None = None) -> Load:
+        """Send every request; `at[n]` runs (once, in its own thread) when the n-th request is sent."""
+        actions = dict(at or {})
+        side: list[threading.Thread] = []
+
+        def client() -> None:
+            while True:
+                with self._lock:
+                    if self._next >= self.requests:
+                        return
+                    n, self._next = self._next, self._next + 1
+                    action = actions.pop(n, None)
+                if action is not None:
+                    side.append(threading.Thread(target=action))
+                    side[-1].start()
+                try:
+                    reply = self.send(n)
+                    status = reply.status_code
+                    detail = reply.text[:200]
+                except httpx.HTTPError as exc:
+                    status, detail = 0, repr(exc)
+                with self._lock:
+                    self.statuses[status] += 1
+                    self.done += 1
+                    if status >= 500 or status == 0:
+                        self.failures.append(f"#{n}: {status} {detail}")
+
+        threads = [threading.Thread(target=client) for _ in range(self.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for t in side:
+            t.join()
+        return self
+
+
+def _recognitions(enrolled: Enrolled, requests: int, clients: int = 4) -> Load:
+    def send(n: int) -> httpx.Response:
+        return _post("/api/face/recognition", enrolled.people[enrolled.names[n % len(enrolled.names)]][1])
+
+    return Load(requests, clients, send)
+
+
+def test_scaled_replicas_both_work(stack: Compose, enrolled: Enrolled, summary) -> None:  # type: ignore[no-untyped-def]
+    for service in ("detector", "embedder"):  # podman-compose takes one --scale per call
+        stack("up", "-d", "--no-recreate", "--no-deps", "--scale", f"{service}=2", service)
+    replicas = {s: stack.containers(s) for s in ("detector", "embedder")}
+    assert all(len(c) == 2 for c in replicas.values()), replicas
+    wait_healthy([c for cs in replicas.values() for c in cs], 180)
+    counters = {"detector": "facerec_detector_photos_total", "embedder": "facerec_embedder_faces_total"}
+    before = {c: metric(c, s, counters[s]) for s, cs in replicas.items() for c in cs}
+    # The gateway's connections are renewed every 30 s (max connection age): within that it
+    # resolves the names again and spreads its calls over the new replicas too.
+    deadline = time.monotonic() + 120
+    moved: dict[str, float] = {}
+    while time.monotonic() < deadline:
+        load = _recognitions(enrolled, 40).run()
+        assert load.failures == []
+        moved = {c: metric(c, s, counters[s]) - before[c] for s, cs in replicas.items() for c in cs}
+        if all(v > 0 for v in moved.values()):
+            break
+    for container, delta in sorted(moved.items()):
+        summary.add("replicas share the work (own counter moved by)", container, f"{delta:.0f}")
+    assert all(v > 0 for v in moved.values()), moved
+
+
+def test_replica_kills_under_load_fail_nothing(stack: Compose, enrolled: Enrolled, summary) -> None:  # type: ignore[no-untyped-def]
+    victims = [stack.containers("detector")[0], stack.containers("embedder")[0]]
+    restarts = {v: restart_count(v) for v in victims}
+
+    def kill(container: str) -> Callable[[], None]:
+        return lambda: os.kill(main_pid(container), signal.SIGKILL)
+
+    load = _recognitions(enrolled, 300).run(at={60: kill(victims[0]), 61: kill(victims[1])})
+    section = "kill -9 of one detector and one embedder replica, 300 recognitions at 4 clients"
+    summary.add(section, "answers", ", ".join(f"{s}: {n}" for s, n in sorted(load.statuses.items())))
+    summary.add(section, "failed", f"{len(load.failures)} (retried: Detect, Embed, MatchFace are idempotent)")
+    assert load.done == 300
+    assert load.failures == [], load.failures[:5]
+    wait_healthy(victims, 180)
+    assert all(restart_count(v) > restarts[v] for v in victims), "the killed replicas were not restarted"
+
+
+def test_postgres_restart_keeps_acknowledged_enrolments(stack: Compose, enrolled: Enrolled, summary) -> None:  # type: ignore[no-untyped-def]
+    root = photos.data_dir() / "crowd"
+    crowd = {d.name: sorted(d.glob("*.jpg")) for d in sorted(root.iterdir()) if d.is_dir()}
+    newcomers = sorted(crowd)[:150]
+    acknowledged: set[str] = set()
+    lock = threading.Lock()
+
+    def send(n: int) -> httpx.Response:
+        if n % 2:
+            return _post("/api/face/recognition", enrolled.people[enrolled.names[n % len(enrolled.names)]][1])
+        name = f"pg-{newcomers[n // 2]}"
+        reply = _post("/api/face/register", crowd[newcomers[n // 2]][0], {"name": name})
+        if reply.status_code == 200:
+            with lock:
+                acknowledged.add(name)
+        return reply
+
+    postgres = stack.containers("postgres")[0]
+
+    def restart() -> None:
+        podman("restart", "--time", "10", postgres)
+
+    load = Load(300, 4, send).run(at={60: restart})
+    section = "PostgreSQL restarted under 150 enrolments + 150 recognitions at 4 clients"
+    summary.add(section, "answers", ", ".join(f"{s}: {n}" for s, n in sorted(load.statuses.items())))
+    summary.add(
+        section,
+        "failed",
+        f"{len(load.failures)} (503 while the database was down: enrolments are not retried, "
+        "a retry could store a face twice; recognitions are, within their deadline)",
+    )
+    _ready(120)
+    stored = {f["name"] for f in httpx.get(f"{BASE}/api/face/", timeout=120).json()}
+    lost = sorted(acknowledged - stored)
+    summary.add(section, "acknowledged enrolments lost", f"{len(lost)} of {len(acknowledged)}")
+    assert load.done == 300
+    assert all(f.split()[1] in {"503", "504"} for f in load.failures), load.failures[:5]
+    assert lost == []
