@@ -160,3 +160,21 @@ def corpus_statuses() -> list[tuple[str, int, str | None]]:
     from facerec_devstack import photos
 
     return [(name, status, code) for name, (_, status, code) in corpus(photos.data_dir()).items()]
+
+
+@pytest.mark.parametrize("digits", [5_000, 60_000])  # httpx sends URLs up to 64 KiB
+def test_very_long_ids_get_a_clear_answer_with_a_request_id(
+    api: httpx.Client, target: tuple[str, str], digits: int
+) -> None:
+    # The registry echoed such ids into its error details, overflowing gRPC's trailing metadata: 500.
+    collection, _ = target
+    long_id = "7" * digits
+    for method, path in [
+        ("GET", f"{V1}/collections/{collection}/faces/{long_id}/image"),
+        ("DELETE", f"{V1}/collections/{collection}/people/{long_id}"),
+        ("DELETE", f"/api/face/recognition/{long_id}"),
+    ]:
+        reply = api.request(method, path, headers={"X-Request-ID": f"long-{digits}"})
+        assert 400 <= reply.status_code < 500, (method, path[:60], reply.status_code, reply.text[:300])
+        assert reply.json()["error"]["request_id"] == f"long-{digits}"
+        assert len(reply.text) < 2_000, "the error echoed the whole id back"

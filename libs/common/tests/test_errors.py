@@ -6,7 +6,9 @@ from typing import Any
 
 import grpc
 import pytest
+from google.rpc import status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
 
 from facerec_common import errors
 from facerec_common.server import new_server, translate_errors
@@ -75,3 +77,41 @@ async def test_new_server_health_starts_not_serving() -> None:
         assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
     finally:
         await server.stop(None)
+
+
+async def test_an_error_echoing_a_huge_input_crosses_bounded() -> None:
+    # Ids of 10^5 characters used to overflow gRPC's trailing metadata; the peer then saw a bare 500.
+    huge = "7" * 100_000
+    rpc_error = await _call_raising(errors.FaceNotFound(f"No face with id {huge}.", face_id=huge))
+    rebuilt = errors.from_rpc_error(rpc_error)
+    assert type(rebuilt) is errors.FaceNotFound
+    assert rebuilt.message.startswith("No face with id 777")
+    assert len(rebuilt.message) <= errors.MAX_MESSAGE_CHARS
+    assert len(rebuilt.metadata["face_id"]) <= errors.MAX_DETAIL_CHARS
+
+
+class _Mismatched(health_pb2_grpc.HealthServicer):
+    """Answers UNAVAILABLE with status details that claim another code, as a broken peer might."""
+
+    async def Check(self, request: Any, context: Any) -> health_pb2.HealthCheckResponse:
+        details = status_pb2.Status(code=grpc.StatusCode.INTERNAL.value[0], message="other").SerializeToString()
+        await context.abort(
+            grpc.StatusCode.UNAVAILABLE, "busy", trailing_metadata=(("grpc-status-details-bin", details),)
+        )
+        raise AssertionError("abort returned")
+
+
+async def test_status_details_that_do_not_match_are_classified_not_raised() -> None:
+    server = grpc.aio.server()
+    health_pb2_grpc.add_HealthServicer_to_server(_Mismatched(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+    finally:
+        await server.stop(None)
+    with pytest.raises(ValueError, match="doesn't match"):
+        rpc_status.from_call(caught.value)  # what the gateway used to let through as a 500
+    assert type(errors.from_rpc_error(caught.value)) is errors.ServiceUnavailable  # by its code alone

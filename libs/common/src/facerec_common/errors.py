@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -29,9 +30,19 @@ class FacerecError(Exception):
     default_message: str = "Internal error."
 
     def __init__(self, message: str | None = None, **metadata: str) -> None:
-        self.message = message or self.default_message
-        self.metadata = metadata
+        # Bounded: messages and details often name what the caller sent (an id, a name), and an
+        # unbounded echo would overflow gRPC's trailing metadata and reach the client as a 500.
+        self.message = _bounded(message or self.default_message, MAX_MESSAGE_CHARS)
+        self.metadata = {key: _bounded(value, MAX_DETAIL_CHARS) for key, value in metadata.items()}
         super().__init__(self.message)
+
+
+MAX_MESSAGE_CHARS = 500
+MAX_DETAIL_CHARS = 200
+
+
+def _bounded(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class InvalidArgument(FacerecError):
@@ -232,12 +243,18 @@ def to_grpc_status(error: FacerecError) -> grpc.Status:
 def from_rpc_error(exc: grpc.RpcError) -> FacerecError:
     """Rebuild the domain error a peer sent, or classify a transport failure."""
     call: grpc.Call = exc  # type: ignore[assignment]
-    status = rpc_status.from_call(call)
+    try:
+        status = rpc_status.from_call(call)
+    except (ValueError, DecodeError):
+        # The status details do not match the call (e.g. cut by a proxy, or from a peer that
+        # overflowed its trailing metadata): classify by the status code alone, never raise.
+        status = None
     if status is not None:
         for detail in status.details:
             if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
                 info = error_details_pb2.ErrorInfo()
-                detail.Unpack(info)
+                if not detail.Unpack(info):
+                    continue
                 if info.domain == ERROR_DOMAIN and info.reason in ERRORS_BY_CODE:
                     cls = ERRORS_BY_CODE[info.reason]
                     return cls(status.message, **dict(info.metadata))
