@@ -22,12 +22,13 @@ from typing import Any
 import numpy as np
 
 from facerec_common.errors import InvalidArgument
+from facerec_common.text import MAX_NAME_CHARS, json_problem, text_problem
 from facerec_registry.repository import ModelRef
 
 FORMAT = "facerec.collection"
 VERSION = 1
 MAX_LINE_BYTES = 8 * 1024 * 1024
-MAX_NAME = 255
+MAX_NAME = MAX_NAME_CHARS
 MAX_CROP_SIDE = 1024  # aligned crops are 112 x 112; room for larger models' inputs
 
 
@@ -155,32 +156,13 @@ def parse_record(number: int, line: bytes, dimension: int) -> PersonLine | FaceL
     raise line_error(number, 'type must be "person" or "face"')
 
 
-def _storable(text: str) -> bool:
-    """PostgreSQL text holds neither NUL nor lone surrogates (JSON can spell both)."""
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return "\0" not in text
-
-
-def _storable_json(value: Any) -> bool:
-    if isinstance(value, str):
-        return _storable(value)
-    if isinstance(value, dict):
-        return all(_storable(k) and _storable_json(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_storable_json(v) for v in value)
-    return True
-
-
 def _person(number: int, value: dict[str, Any]) -> PersonLine:
     name = value.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or not _storable(name):
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or text_problem(name):
         raise line_error(number, f"a person's name must be 1-{MAX_NAME} characters (no NUL, no lone surrogate)")
     external_id = value.get("external_id")
     if external_id is not None and (
-        not isinstance(external_id, str) or len(external_id) > MAX_NAME or not _storable(external_id)
+        not isinstance(external_id, str) or len(external_id) > MAX_NAME or text_problem(external_id)
     ):
         raise line_error(
             number, f"external_id must be a string of at most {MAX_NAME} characters (no NUL, no lone surrogate)"
@@ -188,7 +170,7 @@ def _person(number: int, value: dict[str, Any]) -> PersonLine:
     metadata = value.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise line_error(number, "metadata must be an object")
-    if not _storable_json(metadata):
+    if json_problem(metadata):
         raise line_error(number, "metadata may hold neither NUL characters nor lone surrogates")  # jsonb refuses them
     return PersonLine(_uuid(number, value.get("id"), "id"), name.strip(), external_id or None, metadata)
 

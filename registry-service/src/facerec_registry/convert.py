@@ -14,11 +14,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2
 from facerec_common.errors import InvalidArgument
+from facerec_common.text import MAX_METADATA_BYTES, MAX_NAME_CHARS, json_problem, text_problem
 from facerec_registry.repository import CollectionInfo, ModelRef, PersonInfo, StoredFace
 
 COLLECTION_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-MAX_NAME = 255
-MAX_METADATA_BYTES = 16 * 1024
 
 
 def collection_name(name: str) -> str:
@@ -46,23 +45,33 @@ def target_fpir(value: float) -> float:
     return value
 
 
-def person_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > MAX_NAME:
-        raise InvalidArgument(f"A person's name must be 1-{MAX_NAME} characters.")
+def stored_text(value: str, field: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise InvalidArgument(f"{field} {problem}.", field=field)
+    return value
+
+
+def person_name(name: str, field: str = "name") -> str:
+    name = stored_text(name, field).strip()
+    if not name or len(name) > MAX_NAME_CHARS:
+        raise InvalidArgument(f"A person's {field} must be 1-{MAX_NAME_CHARS} characters.", field=field)
     return name
 
 
 def external_id(value: str) -> str:
-    if len(value) > MAX_NAME:
-        raise InvalidArgument(f"external_id is at most {MAX_NAME} characters.")
-    return value
+    if len(value) > MAX_NAME_CHARS:
+        raise InvalidArgument(f"external_id is at most {MAX_NAME_CHARS} characters.", field="external_id")
+    return stored_text(value, "external_id")
 
 
 def metadata(value: struct_pb2.Struct) -> dict[str, Any]:
-    as_dict = json_format.MessageToDict(value)
     if len(value.SerializeToString()) > MAX_METADATA_BYTES:
-        raise InvalidArgument(f"metadata is at most {MAX_METADATA_BYTES // 1024} KiB.")
+        raise InvalidArgument(f"metadata is at most {MAX_METADATA_BYTES // 1024} KiB.", field="metadata")
+    as_dict = json_format.MessageToDict(value)
+    problem = json_problem(as_dict)
+    if problem:
+        raise InvalidArgument(f"metadata keys and strings {problem}.", field="metadata")
     return as_dict
 
 

@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 
+from facerec_common.text import MAX_NAME_CHARS
 from facerec_gateway.dependencies import FacesDep, SeedReader, SeedWriter, SettingsDep
 from facerec_gateway.schemas import ErrorResponse, Message, RecognitionResult, StoredFace
 from facerec_gateway.uploads import read_image
+from facerec_gateway.v1.schemas import Text
 
 router = APIRouter(prefix="/api/face", tags=["faces (seed API)"])
 
@@ -27,7 +29,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/register", response_model=Message, responses=ERRORS)
 async def register(
-    name: Annotated[str, Form(min_length=1, max_length=255)],
+    name: Annotated[Text, Form(min_length=1, max_length=MAX_NAME_CHARS)],
     file: Annotated[UploadFile, File(description="Photo (JPEG or PNG) with the face to enrol")],
     faces: FacesDep,
     settings: SettingsDep,

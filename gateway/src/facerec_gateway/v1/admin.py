@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from facerec.registry.v1 import registry_pb2
+from facerec_common.text import MAX_NAME_CHARS
 from facerec_gateway.dependencies import Admin, FacesDep
 from facerec_gateway.json_body import JsonRoute
 from facerec_gateway.routes.responses import ERRORS
@@ -19,7 +20,7 @@ router = APIRouter(tags=["admin"], responses=ERRORS, route_class=JsonRoute)
 
 
 class KeyCreate(BaseModel):
-    name: Text = Field(min_length=1, max_length=255, examples=["door-kiosk-3"])
+    name: Text = Field(min_length=1, max_length=MAX_NAME_CHARS, examples=["door-kiosk-3"])
     scope: Literal["read", "write", "admin"] = Field(description="read < write < admin; each includes the ones before.")
     collections: list[CollectionName] = Field([], description="Bind the key to these collections; empty: all.")
 

@@ -9,15 +9,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-MAX_METADATA_BYTES = 16 * 1024
+from facerec_common.text import MAX_METADATA_BYTES, MAX_NAME_CHARS, text_problem
+
 MAX_METADATA_DEPTH = 8
 
 
 def _valid_text(value: str) -> str:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("text must be valid Unicode (no lone surrogates)") from exc
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(f"text {problem}")
     return value
 
 
@@ -131,14 +131,14 @@ class CollectionList(BaseModel):
 
 
 class PersonCreate(BaseModel):
-    name: Text = Field(min_length=1, max_length=255, examples=["Ada Lovelace"])
-    external_id: Text | None = Field(None, max_length=255, description="Your id; unique in the collection.")
+    name: Text = Field(min_length=1, max_length=MAX_NAME_CHARS, examples=["Ada Lovelace"])
+    external_id: Text | None = Field(None, max_length=MAX_NAME_CHARS, description="Your id; unique in the collection.")
     metadata: Metadata = Field(None, examples=[{"department": "R&D"}], description="Any JSON object up to 16 KiB.")
 
 
 class PersonUpdate(BaseModel):
-    name: Text | None = Field(None, min_length=1, max_length=255)
-    external_id: Text | None = Field(None, max_length=255, description="Empty string clears it.")
+    name: Text | None = Field(None, min_length=1, max_length=MAX_NAME_CHARS)
+    external_id: Text | None = Field(None, max_length=MAX_NAME_CHARS, description="Empty string clears it.")
     metadata: Metadata = Field(None, description="Merged into the stored metadata, key by key.")
 
 
