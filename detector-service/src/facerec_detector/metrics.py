@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 from facerec_common.metrics import LATENCY_BUCKETS
 
@@ -13,3 +13,7 @@ DETECT_SECONDS = Histogram(
     "Time MTCNN takes on one photo (after decoding, before alignment).",
     buckets=LATENCY_BUCKETS,
 )
+PIXELS_IN_FLIGHT = Gauge(
+    "facerec_detector_pixels_in_flight", "Full-size pixels of the images being decoded and detected now."
+)
+REFUSED = Counter("facerec_detector_refused_calls", "Images refused because the pixel budget stayed full (OVERLOADED).")

@@ -243,6 +243,9 @@ class OnnxMtcnn:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # No arena: it grows to the largest pyramid level ever seen and never shrinks, so one
+        # large photo would keep hundreds of MB resident for good.
+        options.enable_cpu_mem_arena = False
 
         def session(model: bytes) -> ort.InferenceSession:
             fast = prelu_as_convolutions(onnx.load_from_string(model)).SerializeToString()

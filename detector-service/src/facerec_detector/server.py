@@ -15,7 +15,9 @@ from facerec.detector.v1 import detector_pb2, detector_pb2_grpc
 from facerec_common import rgb
 from facerec_common.metrics import describe_model
 from facerec_common.server import Context, new_server, set_serving, translate_errors
+from facerec_detector.decode import image_pixels
 from facerec_detector.pipeline import DetectedFace, FacePipeline
+from facerec_detector.pixel_budget import PixelBudget
 from facerec_detector.settings import DetectorSettings
 
 log = logging.getLogger(__name__)
@@ -41,16 +43,24 @@ def face_to_proto(face: DetectedFace) -> detector_pb2.Face:
 
 
 class DetectorServicer(detector_pb2_grpc.DetectorServiceServicer):
-    def __init__(self, pipeline: FacePipeline, executor: ThreadPoolExecutor) -> None:
+    def __init__(self, pipeline: FacePipeline, executor: ThreadPoolExecutor, settings: DetectorSettings) -> None:
         self._pipeline = pipeline
         self._executor = executor
+        self._settings = settings
+        self._budget = PixelBudget(settings.pixel_budget)
 
     @translate_errors
     async def Detect(self, request: detector_pb2.DetectRequest, context: Context) -> detector_pb2.DetectResponse:
         o = request.options
         options = self._pipeline.resolve(o.min_face_size, o.min_score, o.max_faces, o.include_thumbnails)
+        # The header alone says how large the image is (and refuses what is not an image).
+        pixels = image_pixels(request.image, self._settings.max_pixels)
+        held = await self._budget.acquire(pixels, self._settings.pixel_budget_wait_s)
         loop = asyncio.get_running_loop()
-        detection = await loop.run_in_executor(self._executor, self._pipeline.run, request.image, options)
+        work = loop.run_in_executor(self._executor, self._pipeline.run, request.image, options)
+        # Released when the work ends, not when the caller stops waiting for it.
+        work.add_done_callback(lambda _: self._budget.release(held))
+        detection = await work
         return detector_pb2.DetectResponse(
             faces=[face_to_proto(f) for f in detection.faces],
             image_width=detection.width,
@@ -67,7 +77,7 @@ async def create_server(
     loop = asyncio.get_running_loop()
     if pipeline is None:
         pipeline = await loop.run_in_executor(executor, FacePipeline, settings)
-    detector_pb2_grpc.add_DetectorServiceServicer_to_server(DetectorServicer(pipeline, executor), server)
+    detector_pb2_grpc.add_DetectorServiceServicer_to_server(DetectorServicer(pipeline, executor, settings), server)
     describe_model({"name": "mtcnn", "runtime": settings.runtime, "concurrency": str(settings.concurrency)})
     await server.start()
     await loop.run_in_executor(executor, pipeline.warm_up)

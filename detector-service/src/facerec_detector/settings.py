@@ -4,7 +4,7 @@ import importlib.util
 import os
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from facerec_common.settings import GrpcServiceSettings
@@ -35,6 +35,25 @@ class DetectorSettings(GrpcServiceSettings):
         description="Images are downscaled to this longest side for detection; crops use full resolution.",
     )
     thumbnail_side: int = Field(160, ge=32, le=1024, description="Longest side of display thumbnails.")
+    decode_max_side: int = Field(
+        4096,
+        ge=0,
+        description="Larger images are decoded reduced to this longest side (JPEG by its codec, others scaled "
+        "right after decoding); faces are still reported in full-size pixels. 0: always full size.",
+    )
+    pixel_budget: int = Field(
+        48_000_000,
+        ge=1,
+        description="Pixels of the images being decoded and detected at once (their full size); an image that "
+        "does not fit waits up to pixel_budget_wait_s, then is refused OVERLOADED. Bounds the replica's memory.",
+    )
+    pixel_budget_wait_s: float = Field(2.0, ge=0, description="How long an image waits for room in the budget.")
+
+    @model_validator(mode="after")
+    def _budget_takes_the_largest_image(self) -> DetectorSettings:
+        if self.pixel_budget < self.max_pixels:
+            raise ValueError(f"pixel_budget ({self.pixel_budget}) must be at least max_pixels ({self.max_pixels})")
+        return self
 
     @field_validator("runtime")
     @classmethod

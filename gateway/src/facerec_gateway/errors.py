@@ -74,7 +74,7 @@ def error_response(status: int, code: str, message: str, details: dict[str, str]
     if request_id:
         error["request_id"] = request_id
     headers = {}
-    if status == 429 and details and "retry_after" in details:
+    if status in (429, 503) and details and "retry_after" in details:
         headers["Retry-After"] = details["retry_after"]
     elif status == 401:
         headers["WWW-Authenticate"] = 'ApiKey header="X-API-Key"'
