@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import threading
 import time
@@ -63,7 +64,12 @@ class Enrolled:
 def compose() -> Compose:
     binary = str(ROOT / ".venv" / "bin" / "podman-compose")
     # BUILDAH_FORMAT: podman writes OCI images by default, which drop HEALTHCHECK.
-    env = {"FACEREC_HTTP_PORT": str(HTTP_PORT), "FACEREC_GRPC_PORT": str(GRPC_PORT), "BUILDAH_FORMAT": "docker"}
+    env = {
+        "FACEREC_HTTP_PORT": str(HTTP_PORT),
+        "FACEREC_GRPC_PORT": str(GRPC_PORT),
+        "FACEREC_SERVICE_TOKEN": secrets.token_hex(32),
+        "BUILDAH_FORMAT": "docker",
+    }
     return Compose(binary, env)
 
 
@@ -202,6 +208,39 @@ def test_edge_hides_metrics_and_refuses_oversized_uploads(enrolled: Enrolled) ->
         refused = httpx.post(f"{BASE}/api/v1/detect", files={"file": ("big.jpg", body, "image/jpeg")}, timeout=60)
         assert refused.status_code == 413
         assert refused.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+ANONYMOUS_CALLS = """
+import grpc
+from facerec.detector.v1 import detector_pb2 as d, detector_pb2_grpc as dg
+from facerec.embedder.v1 import embedder_pb2 as e, embedder_pb2_grpc as eg
+from facerec.registry.v1 import registry_pb2 as r, registry_pb2_grpc as rg
+calls = {
+    "detector:50051": lambda ch: dg.DetectorServiceStub(ch).Detect(d.DetectRequest(image=b"x"), timeout=10),
+    "embedder:50052": lambda ch: eg.EmbedderServiceStub(ch).GetModel(e.GetModelRequest(), timeout=10),
+    "registry:50053": lambda ch: rg.RegistryServiceStub(ch).ListCollections(r.ListCollectionsRequest(), timeout=10),
+}
+for address, call in calls.items():
+    try:
+        call(grpc.insecure_channel(address))
+        print(address, "OK")
+    except grpc.RpcError as exc:
+        print(address, exc.code().name)
+"""
+
+
+def test_internal_ports_refuse_calls_without_the_service_token(stack: Compose) -> None:
+    # From inside the backend network (the gateway's container), without the token.
+    gateway = stack.containers("gateway")[0]
+    answers = podman("exec", gateway, "python", "-c", ANONYMOUS_CALLS).stdout.split()
+    assert answers == [
+        "detector:50051",
+        "UNAUTHENTICATED",
+        "embedder:50052",
+        "UNAUTHENTICATED",
+        "registry:50053",
+        "UNAUTHENTICATED",
+    ]
 
 
 def test_enrolments_survive_down_and_up(stack: Compose, enrolled: Enrolled, summary) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,3 +130,18 @@ def test_cors_is_closed_by_default_and_opens_per_setting() -> None:
 def test_upload_limit_must_fit_in_a_grpc_message() -> None:
     with pytest.raises(ValueError, match="max_upload_mb"):
         _settings(max_upload_mb=40, max_message_mb=32)
+
+
+def test_docs_load_their_assets_from_the_gateway_not_a_cdn() -> None:
+    with TestClient(create_app(_settings())) as c:
+        for page in ("/docs", "/redoc"):
+            html = c.get(page).text
+            assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css|png))"', html)
+            assert assets, page
+            assert not [a for a in assets if "://" in a], f"{page} loads from elsewhere: {assets}"
+            for asset in assets:
+                assert c.get(asset).status_code == 200, asset
+        assert "fonts.googleapis" not in c.get("/redoc").text
+    with TestClient(create_app(_settings(production=True, auth_mode="keys", admin_key="s3cret"))) as c:
+        assert c.get("/redoc").status_code == 404
+        assert c.get("/docs-assets/swagger-ui.css").status_code == 404

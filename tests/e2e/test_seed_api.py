@@ -96,6 +96,28 @@ def test_delete_removes_from_list_and_recognition(api: httpx.Client, data_dir: P
     assert again.json()["error"]["code"] == "FACE_NOT_FOUND"
 
 
+def _people_named(api: httpx.Client, name: str) -> list[dict[str, object]]:
+    found, cursor = [], None
+    while True:
+        page = api.get("/api/v1/collections/default/people", params={"limit": 500, "cursor": cursor}).json()
+        found += [p for p in page["people"] if p["name"] == name]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return found
+
+
+def test_deleting_a_persons_last_face_removes_the_person(api: httpx.Client, data_dir: Path) -> None:
+    # A seed record is one face: no "Ciro Gomes (0 faces)" may be left behind.
+    photo_a, photo_b = photos.people(data_dir)["Jiri_Novak"][:2]
+    assert _register(api, "Jiri Novak", photo_a).status_code == 200
+    assert _register(api, "Jiri Novak", photo_b).status_code == 200
+    first, second = [f["id_face"] for f in _all_faces(api) if f["name"] == "Jiri Novak"]
+    assert api.delete(f"/api/face/recognition/{first}").status_code == 200
+    assert len(_people_named(api, "Jiri Novak")) == 1  # one face left: the person stays
+    assert api.delete(f"/api/face/recognition/{second}").status_code == 200
+    assert _people_named(api, "Jiri Novak") == []
+
+
 def test_group_photo_enrols_one_face_never_refused(api: httpx.Client, data_dir: Path) -> None:
     reply = _register(api, "Group Subject", data_dir / "group/2008_002506.jpg")
     assert reply.status_code == 200

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from facerec_gateway import http_telemetry
 from facerec_gateway.backends import Backends
+from facerec_gateway.docs import install_docs
 from facerec_gateway.errors import install_error_handlers
 from facerec_gateway.grpc_api import start_public_grpc
 from facerec_gateway.http_telemetry import HttpTelemetry
@@ -68,10 +69,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
+        # Served below from packaged assets: FastAPI's own pages load them from a public CDN,
+        # blank on an offline site.
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
     )
+    if docs:
+        install_docs(app)
     app.state.settings = settings
     install_error_handlers(app)
     # Innermost: the search route's well-formed requests, answered before FastAPI's routing.

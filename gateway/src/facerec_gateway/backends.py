@@ -19,6 +19,7 @@ from facerec.embedder.v1 import embedder_pb2_grpc
 from facerec.registry.v1 import registry_pb2_grpc
 from facerec_common.errors import from_rpc_error
 from facerec_common.server import message_options
+from facerec_common.service_auth import token_metadata
 from facerec_common.telemetry import client_interceptors
 from facerec_gateway.settings import GatewaySettings
 
@@ -77,9 +78,14 @@ class Backends:
         # (deploy/k8s) each call can go to another replica instead of sticking to one.
         options = [*message_options(settings.max_message_mb), ("grpc.lb_policy_name", "round_robin")]
 
+        token = settings.service_token
+        sent = [token_metadata(token.get_secret_value())] if token is not None else []
+
         def channel(address: str, service: str) -> grpc.aio.Channel:
             config = [("grpc.enable_retries", 1), ("grpc.service_config", _service_config(service))]
-            return grpc.aio.insecure_channel(address, options=[*options, *config], interceptors=client_interceptors())
+            return grpc.aio.insecure_channel(
+                address, options=[*options, *config], interceptors=client_interceptors(sent)
+            )
 
         channels = {
             "detector": channel(settings.detector_address, "facerec.detector.v1.DetectorService"),

@@ -4,15 +4,19 @@ series); and the gateway's /metrics endpoint, which also carries its public gRPC
 
 from __future__ import annotations
 
+import hmac
 import time
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Header, Response
 from opentelemetry import propagate, trace
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from facerec_common.errors import NotFound, Unauthenticated
 from facerec_common.metrics import LATENCY_BUCKETS
 from facerec_common.telemetry import REQUEST_ID, REQUEST_ID_KEY, accept_or_make, tracer
+from facerec_gateway.dependencies import SettingsDep
 
 REQUESTS = Counter(
     "facerec_http_requests", "REST requests answered, by method, route and status.", ["method", "route", "status"]
@@ -32,8 +36,15 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
-    """Prometheus exposition of this gateway process."""
+async def metrics(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> Response:
+    """Prometheus exposition of this gateway process; in production only for the metrics token."""
+    if settings.production:
+        token = settings.metrics_token
+        if token is None:
+            raise NotFound("Not Found")
+        expected = f"Bearer {token.get_secret_value()}".encode()
+        if not hmac.compare_digest((authorization or "").encode("utf-8", "replace"), expected):
+            raise Unauthenticated("GET /metrics needs the metrics token: Authorization: Bearer <token>.")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

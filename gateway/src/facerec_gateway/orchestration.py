@@ -265,12 +265,13 @@ class FaceService:
                 return
 
     async def delete_face(self, collection: str, face_id: str, actor: str) -> None:
-        """Seed semantics: a malformed id, or a collection never used, is just an unknown face."""
+        """Seed semantics: a malformed id, or a collection never used, is just an unknown face;
+        a record is one face, so a person left with none goes too."""
         try:
             uuid.UUID(face_id)
             await self.registry(
                 self._b.registry.DeleteFace,
-                registry_pb2.DeleteFaceRequest(collection=collection, face_id=face_id),
+                registry_pb2.DeleteFaceRequest(collection=collection, face_id=face_id, delete_empty_person=True),
                 actor=actor,
             )
         except (ValueError, CollectionNotFound) as exc:

@@ -38,6 +38,18 @@ class GatewaySettings(BaseSettings):
     def console_enabled(self) -> bool:
         return (not self.production) if self.console is None else self.console
 
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="In production, GET /metrics needs `Authorization: Bearer <this>` (Prometheus: "
+        "`authorization.credentials_file`); unset there, /metrics is not served. Outside production it is open.",
+    )
+    service_token: SecretStr | None = Field(
+        None,
+        validation_alias="FACEREC_SERVICE_TOKEN",
+        description="Sent on every call to the detector, embedder and registry, which refuse calls without it "
+        "when they are given it too.",
+    )
+
     detector_address: str = "127.0.0.1:50051"
     embedder_address: str = "127.0.0.1:50052"
     registry_address: str = "127.0.0.1:50053"

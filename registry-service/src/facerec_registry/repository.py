@@ -522,17 +522,26 @@ async def list_faces(
         return Page(faces, encode_token(faces[-1].created_at, faces[-1].face_id) if more else "")
 
 
-async def delete_face(session: AsyncSession, collection_name: str, face_id: uuid.UUID, actor: str) -> None:
-    """Delete the face's row, its embedding and images with it. The person stays."""
+async def delete_face(
+    session: AsyncSession, collection_name: str, face_id: uuid.UUID, actor: str, delete_empty_person: bool = False
+) -> None:
+    """Delete the face's row, its embedding and images with it. The person stays, unless asked
+    to go once it has no face left (in the same transaction)."""
     async with session.begin():
         collection = await _collection(session, collection_name, for_update=True)
-        deleted = await session.scalar(
-            delete(Face).where(Face.id == face_id, Face.collection_id == collection.id).returning(Face.id)
+        person_id = await session.scalar(
+            delete(Face).where(Face.id == face_id, Face.collection_id == collection.id).returning(Face.person_id)
         )
-        if deleted is None:
+        if person_id is None:
             raise FaceNotFound(f"No face {face_id} in collection '{collection_name}'.", face_id=str(face_id))
         await _bury(session, collection, [face_id])
         _audit(session, actor, "face.delete", collection_name, [str(face_id)])
+        if (
+            delete_empty_person
+            and await session.scalar(select(Face.id).where(Face.person_id == person_id).limit(1)) is None
+        ):
+            await session.execute(delete(Person).where(Person.id == person_id))
+            _audit(session, actor, "person.delete", collection_name, [str(person_id)])
 
 
 async def delete_faces(

@@ -281,7 +281,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         collection = convert.collection_name(request.collection)
         face_id = convert.uuid_arg(request.face_id, "face id")
         async with self._session() as session:
-            await repository.delete_face(session, collection, face_id, _actor(context))
+            await repository.delete_face(session, collection, face_id, _actor(context), request.delete_empty_person)
         return registry_pb2.DeleteFaceResponse()
 
     @translate_errors

@@ -14,6 +14,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from facerec_common.errors import FacerecError, to_grpc_status
 from facerec_common.metrics import serve_metrics
+from facerec_common.service_auth import RequireServiceToken
 from facerec_common.settings import GrpcServiceSettings
 from facerec_common.telemetry import ServerTelemetry
 
@@ -45,7 +46,10 @@ async def new_server(settings: GrpcServiceSettings) -> tuple[grpc.aio.Server, in
         *message_options(settings.max_message_mb),
         ("grpc.max_connection_age_ms", round(settings.max_connection_age_s * 1000)),
     ]
-    server = grpc.aio.server(options=options, interceptors=[ServerTelemetry()])
+    interceptors: list[grpc.aio.ServerInterceptor] = [ServerTelemetry()]
+    if settings.service_token is not None:
+        interceptors.insert(0, RequireServiceToken(settings.service_token.get_secret_value()))
+    server = grpc.aio.server(options=options, interceptors=interceptors)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     port = server.add_insecure_port(f"{settings.host}:{settings.port}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings
 
 S = TypeVar("S", bound=BaseSettings)
@@ -21,6 +21,12 @@ class GrpcServiceSettings(BaseSettings):
     metrics_port: int = Field(
         -1, ge=-1, le=65535, description="Port of the Prometheus /metrics endpoint; 0 picks a free one, -1: none."
     )
+    service_token: SecretStr | None = Field(
+        None,
+        validation_alias="FACEREC_SERVICE_TOKEN",
+        description="When set, every call but health checks must carry it (the gateway sends it); one secret "
+        "shared by the gateway and the services.",
+    )
     max_connection_age_s: float = Field(
         30.0,
         gt=0,
@@ -34,4 +40,17 @@ def load_settings(cls: type[S]) -> S:
     try:
         return cls()
     except ValidationError as exc:
-        sys.exit(f"invalid settings ({cls.__name__}):\n{exc}")
+        sys.exit(f"invalid settings: {settings_problems(cls, exc)}")
+
+
+def settings_problems(cls: type[BaseSettings], exc: ValidationError) -> str:
+    """One line: each problem with the variable it comes from, never the values given (secrets)."""
+    prefix = str(cls.model_config.get("env_prefix", ""))
+    problems = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        where = "__".join(str(part) for part in error["loc"])
+        # A field read from another variable (DATABASE_URL, FACEREC_SERVICE_TOKEN) is named by it.
+        variable = where if where.isupper() else (prefix + where).upper()
+        problems.append(f"{variable}: {message}" if where else message)
+    return "; ".join(problems)

@@ -186,31 +186,37 @@ def _stream(
 # -- client side
 
 
-def _with_context(details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+def _with_context(details: grpc.aio.ClientCallDetails, extra: Sequence[tuple[str, str]]) -> grpc.aio.ClientCallDetails:
     return grpc.aio.ClientCallDetails(
         details.method,
         details.timeout,
-        outgoing_metadata(details.metadata),  # type: ignore[arg-type]
+        outgoing_metadata([*(details.metadata or ()), *extra]),  # type: ignore[arg-type]
         details.credentials,
         details.wait_for_ready,
     )
 
 
-class _UnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
+class _Interceptor:
+    def __init__(self, extra: Sequence[tuple[str, str]]) -> None:
+        self._extra = extra
+
+
+class _UnaryUnary(_Interceptor, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
-        return await continuation(_with_context(client_call_details), request)
+        return await continuation(_with_context(client_call_details, self._extra), request)
 
 
-class _UnaryStream(grpc.aio.UnaryStreamClientInterceptor):
+class _UnaryStream(_Interceptor, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
-        return await continuation(_with_context(client_call_details), request)
+        return await continuation(_with_context(client_call_details, self._extra), request)
 
 
-class _StreamUnary(grpc.aio.StreamUnaryClientInterceptor):
+class _StreamUnary(_Interceptor, grpc.aio.StreamUnaryClientInterceptor):
     async def intercept_stream_unary(self, continuation: Any, client_call_details: Any, request_iterator: Any) -> Any:
-        return await continuation(_with_context(client_call_details), request_iterator)
+        return await continuation(_with_context(client_call_details, self._extra), request_iterator)
 
 
-def client_interceptors() -> list[grpc.aio.ClientInterceptor]:
-    """For channels to the services: every call carries the request id and trace context."""
-    return [_UnaryUnary(), _UnaryStream(), _StreamUnary()]
+def client_interceptors(metadata: Sequence[tuple[str, str]] = ()) -> list[grpc.aio.ClientInterceptor]:
+    """For channels to the services: every call carries the request id, the trace context and
+    `metadata` (the service token)."""
+    return [_UnaryUnary(metadata), _UnaryStream(metadata), _StreamUnary(metadata)]

@@ -438,12 +438,14 @@ class ListFacesResponse(_message.Message):
     def __init__(self, faces: _Optional[_Iterable[_Union[FaceRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class DeleteFaceRequest(_message.Message):
-    __slots__ = ("collection", "face_id")
+    __slots__ = ("collection", "face_id", "delete_empty_person")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     FACE_ID_FIELD_NUMBER: _ClassVar[int]
+    DELETE_EMPTY_PERSON_FIELD_NUMBER: _ClassVar[int]
     collection: str
     face_id: str
-    def __init__(self, collection: _Optional[str] = ..., face_id: _Optional[str] = ...) -> None: ...
+    delete_empty_person: bool
+    def __init__(self, collection: _Optional[str] = ..., face_id: _Optional[str] = ..., delete_empty_person: _Optional[bool] = ...) -> None: ...
 
 class DeleteFaceResponse(_message.Message):
     __slots__ = ()
