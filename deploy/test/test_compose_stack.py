@@ -117,6 +117,8 @@ def stack(compose: Compose, summary) -> Iterator[Compose]:  # type: ignore[no-un
         left = leftovers()
         if left:
             podman("network", "prune", "-f", check=False)
+        # The builder stages the builds left behind (the images themselves are kept).
+        podman("image", "prune", "-f", check=False, timeout=300)
         assert left == [], f"left after `down -v`: {left}"
 
 

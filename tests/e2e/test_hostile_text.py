@@ -6,6 +6,7 @@ every text field of the public gRPC API. Never a 5xx; every REST error body carr
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -48,6 +49,20 @@ def _header(text: str) -> bytes:
     # 0x80-0xFF included (a lone surrogate's UTF-8 form among them).
     value = bytes(b for b in _raw(text[:8_000]) if (b >= 0x20 and b != 0x7F) or b == 0x09).strip()
     return value or b"x"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_uncaught_exceptions(stack: Stack) -> Iterator[None]:
+    """Whatever the answers were, no service may have logged an unexpected error meanwhile."""
+    logs = {name: s.log_path for name, s in stack.group.services.items() if s.log_path is not None}
+    start = {name: path.stat().st_size for name, path in logs.items()}
+    yield
+    for name, path in logs.items():
+        with path.open("rb") as log:
+            log.seek(start[name])
+            new = log.read().decode("utf-8", "replace")
+        for marker in ("Traceback", "unexpected error", "Exception in ASGI application"):
+            assert marker not in new, f"{name} logged {marker!r} during the hostile text run"
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +161,44 @@ def _rest_check(
 
 def test_rest_answers_hostile_text_without_a_server_error(api: httpx.Client, target: tuple[str, str]) -> None:
     failures = [_fuzz(_rest_check(api, label, build)) for label, build in _rest_requests(*target).items()]
+    assert not any(failures), "\n".join(f for f in failures if f)
+
+
+def _every_parameter(
+    api: httpx.Client, collection: str, person: str
+) -> dict[str, Callable[[str], tuple[str, str, dict[str, Any]]]]:
+    """From the API's own schema: every path and query parameter of every operation, each in turn
+    given hostile text while the others name the test's collection and person."""
+    known = {"collection": collection, "person_id": person}
+    requests: dict[str, Callable[[str], tuple[str, str, dict[str, Any]]]] = {}
+    for path, operations in api.get("/openapi.json").json()["paths"].items():
+        for method, operation in operations.items():
+            params = [p for p in operation.get("parameters", []) if p["in"] in ("path", "query")]
+            for param in params:
+                if param["in"] == "query" and param.get("schema", {}).get("type") not in (None, "string"):
+                    continue  # numbers and booleans: their parsing is FastAPI's, checked by the fuzz test
+
+                def build(
+                    t: str, path: str = path, method: str = method, param: dict[str, Any] = param
+                ) -> tuple[str, str, dict[str, Any]]:
+                    url = path
+                    for name in re.findall(r"\{(\w+)\}", path):
+                        value = (
+                            _url_part(t) if param["in"] == "path" and name == param["name"] else known.get(name, "x")
+                        )
+                        url = url.replace("{" + name + "}", value)
+                    if param["in"] == "query":
+                        url += f"?{param['name']}={_url_part(t)}"
+                    return method.upper(), url, {}
+
+                requests[f"{method.upper()} {path} {param['in']} {param['name']}"] = build
+    return requests
+
+
+def test_every_path_and_query_parameter_answers_hostile_text(api: httpx.Client, target: tuple[str, str]) -> None:
+    requests = _every_parameter(api, *target)
+    assert len(requests) >= 30
+    failures = [_fuzz(_rest_check(api, label, build)) for label, build in requests.items()]
     assert not any(failures), "\n".join(f for f in failures if f)
 
 

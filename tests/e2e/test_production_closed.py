@@ -16,6 +16,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from facerec.detector.v1 import detector_pb2, detector_pb2_grpc
 from facerec.embedder.v1 import embedder_pb2, embedder_pb2_grpc
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
+from facerec.v1 import face_service_pb2 as pb
+from facerec.v1.face_service_pb2_grpc import FaceServiceStub
 from facerec_devstack.processes import Service, free_port
 from facerec_devstack.stack import Stack
 from facerec_gateway.security import new_key
@@ -29,6 +31,7 @@ METRICS_TOKEN = "metrics-" + new_key()
 class Guarded:
     addresses: dict[str, str]
     gateway: str
+    public_grpc: str
     admin: str
 
 
@@ -65,7 +68,7 @@ def guarded(stack: Stack, model_path: Path) -> Iterator[Guarded]:
         ),
     ]
     addresses = {name: f"127.0.0.1:{port}" for name, port in ports.items()}
-    gateway_port, admin = free_port(), new_key()
+    gateway_port, grpc_port, admin = free_port(), free_port(), new_key()
     names = [s.name for s in services]
     try:
         for service in services:
@@ -79,7 +82,7 @@ def guarded(stack: Stack, model_path: Path) -> Iterator[Guarded]:
                 {
                     **common,
                     "FACEREC_GATEWAY_PORT": str(gateway_port),
-                    "FACEREC_GATEWAY_GRPC_PORT": "-1",
+                    "FACEREC_GATEWAY_GRPC_PORT": str(grpc_port),
                     "FACEREC_GATEWAY_PRODUCTION": "true",
                     "FACEREC_GATEWAY_AUTH_MODE": "keys",
                     "FACEREC_GATEWAY_ADMIN_KEY": admin,
@@ -91,7 +94,7 @@ def guarded(stack: Stack, model_path: Path) -> Iterator[Guarded]:
         names.append("guarded-gateway")
         url = f"http://127.0.0.1:{gateway_port}"
         stack.group.wait_http("guarded-gateway", f"{url}/readyz", 60)
-        yield Guarded(addresses, url, admin)
+        yield Guarded(addresses, url, f"127.0.0.1:{grpc_port}", admin)
     finally:
         for name in reversed(names):
             if name in stack.group.services:
@@ -129,6 +132,17 @@ def test_a_gateway_with_the_token_works_through_them(guarded: Guarded, data_dir:
         )
     assert reply.status_code == 200, reply.text
     assert len(reply.json()["faces"]) == 1
+
+
+def test_the_public_grpc_api_takes_api_keys_not_the_service_token(guarded: Guarded, data_dir: Path) -> None:
+    photo = (data_dir / "faces/Hugh_Grant/Hugh_Grant_0001.jpg").read_bytes()
+    with grpc.insecure_channel(guarded.public_grpc) as channel:
+        faces = FaceServiceStub(channel)
+        found = faces.Detect(pb.DetectRequest(image=photo), metadata=[("x-api-key", guarded.admin)], timeout=30)
+        assert len(found.faces) == 1
+        with pytest.raises(grpc.RpcError) as refused:
+            faces.Detect(pb.DetectRequest(image=photo), timeout=30)
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED  # type: ignore[attr-defined]
 
 
 def test_production_metrics_answer_only_the_metrics_token(guarded: Guarded) -> None:

@@ -287,7 +287,7 @@ async def start_public_grpc(
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
     server_settings = GrpcServiceSettings(
         host=settings.host, port=settings.grpc_port, max_message_mb=settings.max_message_mb
-    )
+    ).model_copy(update={"service_token": None})  # public: callers bring API keys, never the service token
     server, port, health_servicer = await new_server(server_settings)
     servicer = FaceServiceServicer(faces, keys, limiter, open_mode=settings.auth_mode == "open")
     face_service_pb2_grpc.add_FaceServiceServicer_to_server(servicer, server)
