@@ -53,20 +53,35 @@ def true_face(photo: Photo, others: list[Photo]) -> int | None:
     return best if agreement[best] >= AGREEMENT else None
 
 
+def central_face(faces: face_cache.PhotoFaces) -> int | None:
+    """The strict judge: the face the photo's framing is centred on. Every crowd photo is an LFW
+    crop centred on its named person (checked by eye on a sample: docs/face-choice.md), so the
+    face whose box centre is nearest the image centre is the subject; None without a face."""
+    if not len(faces):
+        return None
+    centres = faces.boxes[:, :2] + faces.boxes[:, 2:] / 2
+    distances = np.hypot(centres[:, 0] - faces.width / 2, centres[:, 1] - faces.height / 2)
+    return int(np.argmin(distances))
+
+
 def face_choice(photos: list[Photo]) -> dict[str, Any]:
     """How often the face taken is the named person (judged by their other photos), for subject
     choice and for "largest face"; and how often a photo would be refused as ambiguous."""
     by_person: dict[str, list[Photo]] = defaultdict(list)
     for photo in photos:
         by_person[photo.person].append(photo)
-    with_face = ambiguous = judged = subject_right = largest_right = 0
+    with_face = ambiguous = judged = subject_right = largest_right = not_central = 0
     wrong: list[str] = []
+    off_centre: list[str] = []
     for photo in photos:
         choice = photo.faces.subject()
         if choice is None:
             continue
         with_face += 1
         ambiguous += choice.ambiguous
+        if choice.index != central_face(photo.faces):
+            not_central += 1
+            off_centre.append(f"{photo.person}/{photo.path.name}")
         truth = true_face(photo, [o for o in by_person[photo.person] if o is not photo])
         if truth is None:
             continue
@@ -79,6 +94,10 @@ def face_choice(photos: list[Photo]) -> dict[str, Any]:
         "photos": len(photos),
         "photos_with_a_face": with_face,
         "multiple_faces_rate": round(ambiguous / max(with_face, 1), 4),
+        # Strict: every photo with a face is judged, by the face its framing is centred on.
+        "subject_not_central": not_central,
+        "subject_not_central_rate": round(not_central / max(with_face, 1), 5),
+        "not_central_choices": off_centre,
         "judged_photos": judged,
         "subject_is_named_person": round(subject_right / max(judged, 1), 4),
         "largest_is_named_person": round(largest_right / max(judged, 1), 4),
