@@ -27,8 +27,12 @@ class _Raiser(health_pb2_grpc.HealthServicer):
 
 
 async def _call_raising(exc: Exception) -> grpc.aio.AioRpcError:
+    return await _failed_call(_Raiser(exc))
+
+
+async def _failed_call(servicer: health_pb2_grpc.HealthServicer) -> grpc.aio.AioRpcError:
     server = grpc.aio.server()
-    health_pb2_grpc.add_HealthServicer_to_server(_Raiser(exc), server)
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     try:
@@ -102,16 +106,7 @@ class _Mismatched(health_pb2_grpc.HealthServicer):
 
 
 async def test_status_details_that_do_not_match_are_classified_not_raised() -> None:
-    server = grpc.aio.server()
-    health_pb2_grpc.add_HealthServicer_to_server(_Mismatched(), server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            with pytest.raises(grpc.aio.AioRpcError) as caught:
-                await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
-    finally:
-        await server.stop(None)
+    failed = await _failed_call(_Mismatched())
     with pytest.raises(ValueError, match="doesn't match"):
-        rpc_status.from_call(caught.value)  # what the gateway used to let through as a 500
-    assert type(errors.from_rpc_error(caught.value)) is errors.ServiceUnavailable  # by its code alone
+        rpc_status.from_call(failed)  # what the gateway used to let through as a 500
+    assert type(errors.from_rpc_error(failed)) is errors.ServiceUnavailable  # by its code alone
