@@ -47,6 +47,8 @@ from facerec_devstack.stack import gateway_url
 
 ROOT = Path(__file__).resolve().parents[1]
 V1 = "/api/v1"
+# What the model's authors publish for it on LFW's 10-fold protocol (their aligned crops).
+PUBLISHED_LFW_ACCURACY = {"w600k_mbf": 0.9970}
 ENROLLED_PEOPLE = 50
 ENROLLED_PHOTOS = 2
 CONCURRENCY = 3
@@ -321,6 +323,14 @@ async def measure_crowd(
                 "fnir": round(1 - found_at_default / len(mated), 4),
             },
         },
+        # LFW's 10-fold protocol on the crowd's own pairs, beside the model's published LFW figure.
+        "verification_10fold": {
+            **crowd.verification_10fold(photos_),
+            "published_lfw_accuracy": PUBLISHED_LFW_ACCURACY.get(model["name"]),
+        },
+        # Every photo as a stranger (people rotated through galleries of this size) at the
+        # service's own threshold: five times the strangers of the split above.
+        "strangers_rotated": crowd.rotated_stranger_fpir(photos_, len(split.gallery), float(strangers[0]["threshold"])),
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -417,6 +427,19 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"  subject not the face the photo is centred on (all {fc['photos_with_a_face']}){'':1}{strict:>14}")
     print(f"  subject is the named person ({fc['judged_photos']} judged){'':7}{fc['subject_is_named_person']:>10}")
     print(f"  largest face is the named person{'':17}{fc['largest_is_named_person']:>10}")
+    v = c["verification_10fold"]
+    published = v["published_lfw_accuracy"]
+    print(
+        f"\ncrowd: 1:1, 10 folds, {v['genuine_pairs']} genuine + {v['impostor_pairs']} impostor pairs: "
+        f"{v['accuracy_mean']:.2%} +- {v['accuracy_std']:.2%} ({v['errors']} errors)"
+        + (f"; the model's published LFW figure: {published:.2%}" if published else "")
+    )
+    r = c["strangers_rotated"]
+    low, high = r["fpir_95ci"]
+    print(
+        f"crowd: every photo a stranger ({r['strangers']}) against {r['gallery_people']}-person galleries at "
+        f"{r['threshold']}: FPIR {r['fpir']:.2%} (95 % CI {low:.2%}-{high:.2%}), {r['matched']} matched"
+    )
     print(
         f"\ncrowd: open-set 1:N, {o['enrolled_people']} people enrolled, {o['mated_probes']} mated probes, "
         f"{o['strangers']} strangers"
