@@ -150,7 +150,7 @@ def fnir_at_fpir(
     return threshold, missed / max(len(mated_top), 1)
 
 
-def _subjects(photos: list[Photo]) -> tuple[list[str], npt.NDArray[np.float32]]:
+def subject_vectors(photos: list[Photo]) -> tuple[list[str], npt.NDArray[np.float32]]:
     """(person, subject embedding) of every photo with a face."""
     people, vectors = [], []
     for photo in photos:
@@ -165,7 +165,7 @@ def verification_10fold(photos: list[Photo], seed: int = 1729) -> dict[str, Any]
     """1:1 verification as LFW's protocol scores it: every genuine pair (two photos of one person)
     and as many impostor pairs (two people, drawn at random), in 10 folds; each fold is scored at
     the threshold that is best on the other nine. Faces: each photo's subject."""
-    people, vectors = _subjects(photos)
+    people, vectors = subject_vectors(photos)
     by_person: dict[str, list[int]] = defaultdict(list)
     for i, person in enumerate(people):
         by_person[person].append(i)
@@ -215,7 +215,7 @@ def rotated_stranger_fpir(
     """FPIR on every photo as a stranger: people split in `folds`; each fold's photos are searched
     against a gallery of `gallery_people` people (one subject face each) drawn from the other
     folds, at `threshold`. Five times the strangers of the fixed split, so a narrower interval."""
-    people, vectors = _subjects(photos)
+    people, vectors = subject_vectors(photos)
     names = sorted(set(people))
     rng = np.random.default_rng(seed)
     fold_of = {name: i % folds for i, name in enumerate(rng.permutation(names))}
