@@ -104,7 +104,10 @@ async def _facerec_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'] if p != 'body')}: {err['msg']}" for err in exc.errors())
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc'] if p != 'body')}: {err['msg'].removeprefix('Value error, ')}"
+        for err in exc.errors()
+    )
     return error_response(422, "VALIDATION_ERROR", f"Invalid request: {problems}")
 
 
