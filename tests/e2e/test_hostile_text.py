@@ -9,6 +9,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -263,3 +264,22 @@ def test_public_grpc_answers_hostile_text_without_internal(stack: Stack, target:
         stub = FaceServiceStub(channel)
         failures = [_fuzz(_grpc_check(stub, label, call), sendable) for label, call in _grpc_calls(*target).items()]
     assert not any(failures), "\n".join(f for f in failures if f)
+
+
+def test_a_form_name_that_is_not_utf8_is_refused_not_stored_garbled(api: httpx.Client, data_dir: Path) -> None:
+    photo = (data_dir / "faces/Hugh_Grant/Hugh_Grant_0001.jpg").read_bytes()
+    refused = api.post(
+        "/api/face/register", data={"name": b"Jos\xe9 Latin1"}, files={"file": ("a.jpg", photo, "image/jpeg")}
+    )
+    assert refused.status_code == 400, refused.text
+    assert "name" in refused.json()["error"]["message"]
+    assert refused.json()["error"]["request_id"]
+    assert not [f for f in api.get("/api/face/").json() if "Latin1" in f["name"]]
+    # The same name in UTF-8 is a name like any other.
+    accepted = api.post(
+        "/api/face/register", data={"name": "José Utf8".encode()}, files={"file": ("a.jpg", photo, "image/jpeg")}
+    )
+    assert accepted.status_code == 200, accepted.text
+    stored = [f for f in api.get("/api/face/").json() if f["name"] == "José Utf8"]
+    assert len(stored) == 1
+    api.delete(f"/api/face/recognition/{stored[0]['id_face']}")

@@ -10,10 +10,11 @@ from fastapi import APIRouter, File, Form, UploadFile
 from facerec_common.text import MAX_NAME_CHARS
 from facerec_gateway.dependencies import FacesDep, SeedReader, SeedWriter, SettingsDep
 from facerec_gateway.schemas import ErrorResponse, Message, RecognitionResult, StoredFace
+from facerec_gateway.strict_form import StrictFormRoute
 from facerec_gateway.uploads import read_image
 from facerec_gateway.v1.schemas import Text
 
-router = APIRouter(prefix="/api/face", tags=["faces (seed API)"])
+router = APIRouter(prefix="/api/face", tags=["faces (seed API)"], route_class=StrictFormRoute)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
