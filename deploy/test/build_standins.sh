@@ -30,8 +30,11 @@ standin() {  # standin <Dockerfile> <upstream name>
 }
 
 base bookworm python3,python3-venv,ca-certificates &
+bookworm=$!
 base trixie ca-certificates &
-wait %1 && wait %2
+trixie=$!
+wait "$bookworm"  # each on its own line: a failure stops the script (set -e)
+wait "$trixie"
 standin python.Dockerfile docker.io/library/python:3.11-slim-bookworm
 standin nginx.Dockerfile docker.io/library/nginx:1.27-alpine
 standin postgres.Dockerfile docker.io/pgvector/pgvector:pg17
