@@ -17,11 +17,12 @@ from facerec_gateway.docs import install_docs
 from facerec_gateway.errors import install_error_handlers
 from facerec_gateway.grpc_api import start_public_grpc
 from facerec_gateway.http_telemetry import HttpTelemetry
-from facerec_gateway.limits import BodySizeLimit
+from facerec_gateway.limits import MAX_FILES_PER_REQUEST, MULTIPART_OVERHEAD, BodySizeLimit
 from facerec_gateway.orchestration import FaceService
 from facerec_gateway.routes import health, seed
 from facerec_gateway.security import KeyResolver, RateLimiter
 from facerec_gateway.settings import GatewaySettings
+from facerec_gateway.upload_budget import UploadBudget
 from facerec_gateway.v1.router import router as v1_router
 from facerec_gateway.v1.search_fast_path import SearchFastPath
 
@@ -81,6 +82,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     install_error_handlers(app)
     # Innermost: the search route's well-formed requests, answered before FastAPI's routing.
     app.add_middleware(SearchFastPath)
+    # Inside the size limit: a body refused for its length never waits for room.
+    app.add_middleware(
+        UploadBudget,
+        capacity_bytes=int(settings.upload_budget_mb * 1024 * 1024),
+        wait_s=settings.upload_budget_wait_s,
+        largest_body=MAX_FILES_PER_REQUEST * settings.max_upload_bytes + MULTIPART_OVERHEAD,
+    )
     app.add_middleware(BodySizeLimit, max_upload_bytes=settings.max_upload_bytes)
     if settings.cors_origins:
         # Closed unless configured: browsers on other origins cannot call the API by default.

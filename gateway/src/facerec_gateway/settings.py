@@ -65,6 +65,13 @@ class GatewaySettings(BaseSettings):
         description='Browser origins allowed to call the API, e.g. ["https://console.example.com"]; none by default.',
     )
     max_upload_mb: float = Field(10.0, gt=0, description="Largest accepted upload; larger gets 413.")
+    upload_budget_mb: float = Field(
+        128.0,
+        gt=0,
+        description="Request bodies one replica holds at once (their Content-Length); a request that does not fit "
+        "waits up to upload_budget_wait_s, then gets 503 OVERLOADED. Bounds the replica's memory.",
+    )
+    upload_budget_wait_s: float = Field(2.0, ge=0, description="How long a request waits for room in the budget.")
     default_collection: str = Field("default", description="Collection the seed endpoints act on.")
     # e.g. FACEREC_GATEWAY_ENROL_QUALITY__MIN_SHARPNESS=30
     enrol_quality: QualityThresholds = Field(default_factory=QualityThresholds)
