@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from facerec.registry.v1 import registry_pb2 as rpb
+from facerec.v1 import face_service_pb2
 from facerec.v1.face_service_pb2_grpc import FaceServiceStub
 from facerec_devstack.stack import Stack
 
@@ -255,6 +256,57 @@ def _grpc_check(
         assert code not in {grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}, f"{label}: {code} {details[:300]}"
 
     return check
+
+
+def _every_grpc_text_field(channel: grpc.Channel, collection: str, person: str) -> dict[str, Callable[[str], Any]]:
+    """From the public service's own descriptor: every string field of every RPC's request, each in
+    turn given hostile text while the other strings name the test's collection and person."""
+    from google.protobuf import message_factory
+
+    known = {"collection": collection, "name": collection, "person_id": person}
+    service = face_service_pb2.DESCRIPTOR.services_by_name["FaceService"]
+    calls: dict[str, Callable[[str], Any]] = {}
+    for method in service.methods:
+        request_class = message_factory.GetMessageClass(method.input_type)
+        response_class = message_factory.GetMessageClass(method.output_type)
+        rpc = channel.unary_unary(
+            f"/{service.full_name}/{method.name}",
+            request_serializer=request_class.SerializeToString,
+            response_deserializer=response_class.FromString,
+        )
+        strings = [f for f in method.input_type.fields if f.type == f.TYPE_STRING]
+        for field in strings:
+
+            def call(
+                text: str,
+                field: Any = field,
+                strings: list[Any] = strings,
+                request_class: Any = request_class,
+                rpc: Any = rpc,
+            ) -> Any:
+                request = request_class()
+                for other in strings:
+                    value = text if other is field else known.get(other.name, "x")
+                    if other.is_repeated:
+                        getattr(request, other.name).append(value)
+                    else:
+                        setattr(request, other.name, value)
+                return rpc(request, timeout=30)
+
+            calls[f"{method.name}.{field.name}"] = call
+    return calls
+
+
+def test_every_public_grpc_text_field_answers_hostile_text(stack: Stack, target: tuple[str, str]) -> None:
+    sendable = HOSTILE.map(lambda t: t.encode("utf-8", "replace").decode())
+    with grpc.insecure_channel(stack.address("public_grpc")) as channel:
+        calls = _every_grpc_text_field(channel, *target)
+        assert len(calls) >= 30
+        failures = [
+            _fuzz(_grpc_check(FaceServiceStub(channel), label, lambda _, t, call=call: call(t)), sendable)
+            for label, call in calls.items()
+        ]
+    assert not any(failures), "\n".join(f for f in failures if f)
 
 
 def test_public_grpc_answers_hostile_text_without_internal(stack: Stack, target: tuple[str, str]) -> None:
