@@ -104,6 +104,15 @@ def _rest_requests(collection: str, person: str) -> dict[str, Callable[[str], tu
         "patch external_id": lambda t: ("PATCH", f"{V1}/collections/{c}/people/{p}", _json({"external_id": t})),
         "create collection": lambda t: ("POST", f"{V1}/collections", _json({"name": t})),
         "create key name": lambda t: ("POST", f"{V1}/keys", _json({"name": t, "scope": "read"})),
+        "create key scope": lambda t: ("POST", f"{V1}/keys", _json({"name": "k", "scope": t})),
+        "create key collections": lambda t: (
+            "POST",
+            f"{V1}/keys",
+            _json({"name": "k", "scope": "read", "collections": [t]}),
+        ),
+        "delete faces ids": lambda t: ("POST", f"{V1}/collections/{c}/faces:delete", _json({"face_ids": [t]})),
+        "update collection": lambda t: ("PATCH", f"{V1}/collections/{c}", _json({"target_fpir": t})),
+        "search embedding": lambda t: ("POST", f"{V1}/collections/{c}/search", _json({"embedding": [t]})),
         "seed register name": lambda t: (
             "POST",
             "/api/face/register",
