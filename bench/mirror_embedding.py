@@ -35,31 +35,21 @@ def fnir_at_fpir_rotated(
 ) -> dict[str, float]:
     """Every photo with several of its person's photos is a mated probe (its person enrolled from
     another photo) and every photo a stranger to galleries without its person; FNIR at each FPIR."""
-    people, vectors = crowd.subject_vectors(photos_)
-    names = sorted(set(people))
-    rng = np.random.default_rng(seed)
-    fold_of = {name: i % folds for i, name in enumerate(rng.permutation(names))}
-    first: dict[str, int] = {}
-    for i, person in enumerate(people):
-        first.setdefault(person, i)
     stranger_top: list[float] = []
     mated: list[tuple[bool, float]] = []
-    for k in range(folds):
-        others = [n for n in names if fold_of[n] != k]
-        chosen = [others[int(c)] for c in rng.choice(len(others), size=min(gallery_people, len(others)), replace=False)]
-        gallery = vectors[[first[n] for n in chosen]]
-        probes = [i for i, person in enumerate(people) if fold_of[person] == k]
-        stranger_top += list((vectors[probes] @ gallery.T).max(axis=1))
+    for r in crowd.rotations(photos_, gallery_people, folds, seed):
+        gallery = r.vectors[[r.first[n] for n in r.gallery]]
+        stranger_top += list((r.vectors[r.probes] @ gallery.T).max(axis=1))
         # Mated: the same gallery with each of this fold's people enrolled from their first photo.
-        own = sorted({people[i] for i in probes})
-        both = np.concatenate([gallery, vectors[[first[n] for n in own]]])
-        labels = chosen + own
-        for i in probes:
-            if i == first[people[i]]:
+        own = sorted({r.people[i] for i in r.probes})
+        both = np.concatenate([gallery, r.vectors[[r.first[n] for n in own]]])
+        labels = r.gallery + own
+        for i in r.probes:
+            if i == r.first[r.people[i]]:
                 continue
-            scores = both @ vectors[i]
+            scores = both @ r.vectors[i]
             best = int(np.argmax(scores))
-            mated.append((labels[best] == people[i], float(scores[best])))
+            mated.append((labels[best] == r.people[i], float(scores[best])))
     out = {}
     for fpir in fpirs:
         _, fnir = crowd.fnir_at_fpir(mated, np.array(stranger_top), fpir)

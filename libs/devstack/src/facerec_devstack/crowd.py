@@ -7,6 +7,7 @@ others; people with one photo never enrolled, probed as strangers.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -209,12 +210,19 @@ def wilson_interval(hits: int, trials: int, z: float = 1.96) -> tuple[float, flo
     return max(0.0, float(centre - half)), min(1.0, float(centre + half))
 
 
-def rotated_stranger_fpir(
-    photos: list[Photo], gallery_people: int, threshold: float, folds: int = 5, seed: int = 1729
-) -> dict[str, Any]:
-    """FPIR on every photo as a stranger: people split in `folds`; each fold's photos are searched
-    against a gallery of `gallery_people` people (one subject face each) drawn from the other
-    folds, at `threshold`. Five times the strangers of the fixed split, so a narrower interval."""
+@dataclass(frozen=True)
+class Rotation:
+    """One fold of people rotated out of the gallery: `gallery` names `gallery_people` people drawn
+    from the other folds (each by their first photo's subject); `probes` are this fold's photos."""
+
+    people: list[str]  # the person of each row of `vectors`
+    vectors: npt.NDArray[np.float32]  # each photo's subject embedding
+    first: dict[str, int]  # each person's first photo (row)
+    gallery: list[str]
+    probes: list[int]
+
+
+def rotations(photos: list[Photo], gallery_people: int, folds: int = 5, seed: int = 1729) -> Iterator[Rotation]:
     people, vectors = subject_vectors(photos)
     names = sorted(set(people))
     rng = np.random.default_rng(seed)
@@ -222,15 +230,25 @@ def rotated_stranger_fpir(
     first: dict[str, int] = {}
     for i, person in enumerate(people):
         first.setdefault(person, i)
-    hits = trials = 0
     for k in range(folds):
         others = [n for n in names if fold_of[n] != k]
-        chosen = rng.choice(len(others), size=min(gallery_people, len(others)), replace=False)
-        gallery = vectors[[first[others[int(c)]] for c in chosen]]
-        probes = vectors[[i for i, person in enumerate(people) if fold_of[person] == k]]
-        top = (probes @ gallery.T).max(axis=1)
+        chosen = [others[int(c)] for c in rng.choice(len(others), size=min(gallery_people, len(others)), replace=False)]
+        probes = [i for i, person in enumerate(people) if fold_of[person] == k]
+        yield Rotation(people, vectors, first, chosen, probes)
+
+
+def rotated_stranger_fpir(
+    photos: list[Photo], gallery_people: int, threshold: float, folds: int = 5, seed: int = 1729
+) -> dict[str, Any]:
+    """FPIR on every photo as a stranger: people split in `folds`; each fold's photos are searched
+    against a gallery of `gallery_people` people (one subject face each) drawn from the other
+    folds, at `threshold`. Five times the strangers of the fixed split, so a narrower interval."""
+    hits = trials = 0
+    for r in rotations(photos, gallery_people, folds, seed):
+        gallery = r.vectors[[r.first[n] for n in r.gallery]]
+        top = (r.vectors[r.probes] @ gallery.T).max(axis=1)
         hits += int(np.sum(top >= threshold))
-        trials += len(probes)
+        trials += len(r.probes)
     low, high = wilson_interval(hits, trials)
     return {
         "strangers": trials,
