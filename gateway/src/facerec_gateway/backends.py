@@ -43,10 +43,13 @@ IDEMPOTENT_METHODS = {
         "ListAlignedCrops",
     ],
 }
+# gRPC's most attempts (5); backoffs are drawn up to 0.1, 0.2, 0.4, 0.8 s, so the retries span at
+# most 1.5 s: time for a killed replica to drop out of the pick list, and still well inside a
+# call's deadline, so a service that is down answers 503 (UNAVAILABLE), not a 504 timeout.
 RETRY_POLICY = {
-    "maxAttempts": 4,
+    "maxAttempts": 5,
     "initialBackoff": "0.1s",
-    "maxBackoff": "1s",
+    "maxBackoff": "0.8s",
     "backoffMultiplier": 2,
     "retryableStatusCodes": ["UNAVAILABLE"],
 }
@@ -54,7 +57,16 @@ RETRY_POLICY = {
 
 def _service_config(service: str) -> str:
     names = [{"service": service, "method": m} for m in IDEMPOTENT_METHODS[service]]
-    return json.dumps({"methodConfig": [{"name": names, "retryPolicy": RETRY_POLICY}]})
+    return json.dumps(
+        {
+            "loadBalancingConfig": [{"round_robin": {}}],
+            # Client-side health checking: a replica gets calls only while its health service
+            # says SERVING, so one that is still loading its model after a restart, or draining
+            # after SIGTERM, is skipped instead of being sent calls that wait or fail.
+            "healthCheckConfig": {"serviceName": ""},
+            "methodConfig": [{"name": names, "retryPolicy": RETRY_POLICY}],
+        }
+    )
 
 
 async def call(pending: Awaitable[T]) -> T:
@@ -74,9 +86,9 @@ class Backends:
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> Backends:
-        # Round-robin over every address the name resolves to: with headless Services
-        # (deploy/k8s) each call can go to another replica instead of sticking to one.
-        options = [*message_options(settings.max_message_mb), ("grpc.lb_policy_name", "round_robin")]
+        # Round-robin (in the service config) over every address the name resolves to: with
+        # headless Services (deploy/k8s) each call can go to another replica instead of one.
+        options = message_options(settings.max_message_mb)
 
         token = settings.service_token
         sent = [token_metadata(token.get_secret_value())] if token is not None else []
