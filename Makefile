@@ -22,7 +22,7 @@ deploy-test: install  ## the compose stack in real containers (podman): images f
 	$(UV) pip install --python $(BIN)/python --quiet podman-compose==1.6.0
 	PYTHONPATH=deploy/test $(BIN)/python -m pytest deploy/test -p no:cacheprovider --timeout 1800 -v
 
-test-tools:  ## real parts the tests drive (Prometheus), installed where missing and possible
+test-tools:  ## real parts the tests drive (nginx, Prometheus, Chromium, kubectl), installed where missing and possible
 	@scripts/install_test_tools.sh
 
 install: $(STAMP)

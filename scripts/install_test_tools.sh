@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Real parts some tests drive: Prometheus, nginx and Chromium (Debian's packages). Installed where missing and
-# possible (apt-get as root or with passwordless sudo); where not, those tests skip and say why.
+# Real parts some tests drive: Prometheus, nginx, Chromium and kubectl (Debian's packages). Installed where
+# missing and possible (apt-get as root or with passwordless sudo); where not, those tests fail and say why
+# (FACEREC_TESTS_ALLOW_MISSING_TOOLS=1 makes them skip instead, for a developer's machine).
 set -u
 missing=()
 command -v prometheus >/dev/null || missing+=(prometheus)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v chromium >/dev/null && command -v chromedriver >/dev/null || missing+=(chromium chromium-driver)
+command -v kubectl >/dev/null || missing+=(kubernetes-client)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then
@@ -13,11 +15,11 @@ if [ "$(id -u)" = 0 ]; then
 elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
     as_root=(sudo -n env)
 else
-    echo "not root and no sudo: the tests that need ${missing[*]} will skip"
+    echo "not root and no sudo: the tests that need ${missing[*]} will fail"
     exit 0
 fi
 if ! command -v apt-get >/dev/null; then
-    echo "no apt-get: the tests that need ${missing[*]} will skip"
+    echo "no apt-get: the tests that need ${missing[*]} will fail"
     exit 0
 fi
 
@@ -33,7 +35,7 @@ echo "installing ${missing[*]} for the tests (apt-get) ..."
 if ! { "${as_root[@]}" apt-get update -qq \
     && "${as_root[@]}" DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
     >/dev/null; then
-    echo "could not install ${missing[*]}: the tests that need them will skip"
+    echo "could not install ${missing[*]}: the tests that need them will fail"
 fi
 [ "$created" = 1 ] && "${as_root[@]}" rm -f "$policy"
 exit 0

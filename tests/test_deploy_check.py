@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,21 +13,25 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="module")
+def kubectl(require_tool: Callable[[str | None, str], str]) -> str:
+    """check.sh renders the kustomizations with kubectl and validates what they render."""
+    return require_tool(shutil.which("kubectl"), "kubectl (Debian: apt-get install kubernetes-client)")
+
+
 def _check(root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["bash", str(root / "deploy/check.sh")], capture_output=True, text=True, timeout=300)
 
 
-def test_deployment_files_pass() -> None:
+def test_deployment_files_pass(kubectl: str) -> None:
     result = _check(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FAIL" not in result.stdout
-    if shutil.which("kubectl"):
-        for target in ("deploy/k8s", "deploy/k8s/gpu"):
-            assert f"PASS  kubernetes-validate --strict -k 1.29.0 ({target})" in result.stdout
+    for target in ("deploy/k8s", "deploy/k8s/gpu"):
+        assert f"PASS  kubernetes-validate --strict -k 1.29.0 ({target})" in result.stdout
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl renders the kustomizations")
-def test_an_unknown_field_fails(tmp_path: Path) -> None:
+def test_an_unknown_field_fails(kubectl: str, tmp_path: Path) -> None:
     shutil.copytree(ROOT / "deploy", tmp_path / "deploy")
     for compose in ROOT.glob("docker-compose*.yml"):
         shutil.copy(compose, tmp_path)

@@ -83,7 +83,9 @@ def compose_settings() -> dict[tuple[str, str], str]:
 
 def k8s_settings() -> dict[str, str]:
     stated: dict[str, str] = {}
-    for path in sorted((ROOT / "deploy/k8s/base").glob("*.yaml")):
+    manifests = sorted((ROOT / "deploy/k8s/base").glob("*.yaml"))
+    assert manifests, "no Kubernetes manifests found"
+    for path in manifests:
         for doc in yaml.safe_load_all(path.read_text()):
             if not doc:
                 continue

@@ -14,7 +14,9 @@ from facerec_devstack.photos import load_rgb
 
 
 def test_matches_insightface_norm_crop(mtcnn: MtcnnDetector, data_dir: Path) -> None:
-    for path in sorted((data_dir / "faces").glob("*/*_0001.jpg"))[:5]:
+    portraits = sorted((data_dir / "faces").glob("*/*_0001.jpg"))[:5]
+    assert len(portraits) == 5, "the test photos are missing"
+    for path in portraits:
         image = load_rgb(path)
         [face] = mtcnn.detect(image, 20.0, 0.9)[:1]
         ours = align_face(image, face.landmarks)

@@ -56,7 +56,9 @@ async def test_max_faces_keeps_the_largest(detector_stub: Stub, data_dir: Path) 
 
 
 async def test_no_face_photos_have_no_face(detector_stub: Stub, data_dir: Path) -> None:
-    for path in sorted((data_dir / "no-face").glob("*.jpg")):
+    no_face = sorted((data_dir / "no-face").glob("*.jpg"))
+    assert len(no_face) >= 5, "the test photos are missing"
+    for path in no_face:
         reply = await detector_stub.Detect(detector_pb2.DetectRequest(image=path.read_bytes()), timeout=30)
         assert len(reply.faces) == 0, path.name
 

@@ -15,6 +15,7 @@ def _dev_photos(data_dir: Path) -> list[Path]:
     """Every group and no-face photo and every fourth portrait: TensorFlow's pace bounds the CI time."""
     portraits = sorted((data_dir / "faces").rglob("*.jpg"))[::4]
     others = sorted(p for folder in ("group", "no-face") for p in (data_dir / folder).iterdir() if p.is_file())
+    assert len(portraits) >= 50 and len(others) >= 10, "the test photos are missing"
     return portraits + others
 
 

@@ -15,6 +15,8 @@ import pytest
 from facerec_client import AsyncClient, Client, GrpcClient, NotFound, Refused
 from facerec_devstack.stack import Stack
 
+pytestmark = pytest.mark.e2e
+
 PEOPLE = 6
 Cli = Callable[..., subprocess.CompletedProcess[str]]  # the facerec_cli fixture (tests/conftest.py)
 

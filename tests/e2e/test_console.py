@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,15 @@ import pytest
 from facerec_devstack.stack import Stack
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or DRIVER is None,
-    reason="chromium and chromedriver are not installed: `make test` installs Debian's chromium and chromium-driver",
-)
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _chromium_installed(require_tool: Callable[[str | None, str], str]) -> None:
+    require_tool(CHROMIUM, "chromium (Debian: apt-get install chromium)")
+    require_tool(DRIVER, "chromedriver (Debian: apt-get install chromium-driver)")
+
+
 WAIT_S = 60
 # Headless, as root in CI (no sandbox), small /dev/shm in containers, no GPU.
 FLAGS = ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000")

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import grpc
@@ -27,9 +27,14 @@ from facerec_devstack.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-pytestmark = pytest.mark.skipif(
-    NGINX is None, reason="nginx is not installed: `make test` installs Debian's package (apt-get install nginx)"
-)
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _nginx_installed(require_tool: Callable[[str | None, str], str]) -> None:
+    require_tool(NGINX, "nginx (Debian: apt-get install nginx)")
+
+
 MB = 1024 * 1024
 TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 

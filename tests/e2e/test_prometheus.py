@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,10 +21,14 @@ from facerec_devstack.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = shutil.which("prometheus")
-pytestmark = pytest.mark.skipif(
-    PROMETHEUS is None,
-    reason="prometheus is not installed: `make test` installs Debian's package (apt-get install prometheus)",
-)
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _prometheus_installed(require_tool: Callable[[str | None, str], str]) -> None:
+    require_tool(PROMETHEUS, "prometheus (Debian: apt-get install prometheus)")
+
+
 SCRAPE_S = 1
 V1 = "/api/v1"
 IDENTIFY = "/api/v1/collections/{collection}/identify"

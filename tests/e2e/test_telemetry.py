@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from facerec_devstack.stack import Stack
+
+pytestmark = pytest.mark.e2e
 
 V1 = "/api/v1"
 
