@@ -1,6 +1,6 @@
 """The search route's fast path answers exactly as the FastAPI route, which stays its fallback.
 
-The registry call is faked (`FaceService.search`: one seam); everything else is the real app. A
+The backends are faked at their one seam (conftest.py); everything else is the real app. A
 content type FastAPI also reads as JSON (`application/vnd.facerec+json`) but the fast path leaves
 to the route gives the reference answer for the same body.
 """
@@ -14,12 +14,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2
 from facerec_common import errors
 from facerec_gateway import json_body
 from facerec_gateway.app import create_app
-from facerec_gateway.orchestration import FaceService
 from facerec_gateway.settings import GatewaySettings
 
 NOWHERE = "127.0.0.1:1"  # nothing listens on port 1
@@ -49,21 +47,22 @@ REPLY = registry_pb2.MatchFaceResponse(
     threshold_basis="open_set",
     target_fpir=0.003,
 )
-MODEL = types_pb2.ModelInfo(name="w600k_mbf", version="9cc6e4a75f0e", dimension=512)
 
 
 @pytest.fixture
-def searches(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
-    """What reached the registry; each search answers REPLY, or raises a CollectionNotFound for 'gone'."""
+def searches(fakes: Any) -> list[tuple[Any, ...]]:
+    """What reached the registry; each search answers REPLY, or a CollectionNotFound for 'gone'."""
     calls: list[tuple[Any, ...]] = []
 
-    async def search(self: FaceService, collection: str, *args: Any) -> tuple[Any, Any]:
-        calls.append((collection, *args))
-        if collection == "gone":
+    def match(r: registry_pb2.MatchFaceRequest) -> registry_pb2.MatchFaceResponse:
+        threshold = r.threshold if r.HasField("threshold") else None
+        fpir = r.target_fpir if r.HasField("target_fpir") else None
+        calls.append((r.collection, list(r.embedding), r.top_k, threshold, r.exact, fpir))
+        if r.collection == "gone":
             raise errors.CollectionNotFound("No collection named 'gone'.", collection="gone")
-        return REPLY, MODEL
+        return REPLY
 
-    monkeypatch.setattr(FaceService, "search", search)
+    fakes.registry.answers["MatchFace"] = match
     return calls
 
 
@@ -81,7 +80,7 @@ def route_runs(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     return read
 
 
-def _client(auth_mode: str = "open") -> Iterator[TestClient]:
+def _client(fakes: Any, auth_mode: str = "open") -> Iterator[TestClient]:
     settings = GatewaySettings(  # type: ignore[call-arg]
         detector_address=NOWHERE,
         embedder_address=NOWHERE,
@@ -90,13 +89,13 @@ def _client(auth_mode: str = "open") -> Iterator[TestClient]:
         auth_mode=auth_mode,
         admin_key=ADMIN_KEY if auth_mode == "keys" else None,
     )
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, fakes.backends)) as client:
         yield client
 
 
 @pytest.fixture
-def client() -> Iterator[TestClient]:
-    yield from _client()
+def client(fakes: Any) -> Iterator[TestClient]:
+    yield from _client(fakes)
 
 
 def _without_request_id(body: bytes) -> Any:
@@ -174,8 +173,8 @@ def test_errors_answer_as_the_routes_do(
     assert len(route_runs) == 1
 
 
-def test_keys_are_checked_as_by_the_route(searches: list[tuple[Any, ...]], route_runs: list[bytes]) -> None:
-    for client in _client("keys"):
+def test_keys_are_checked_as_by_the_route(fakes: Any, searches: list[tuple[Any, ...]], route_runs: list[bytes]) -> None:
+    for client in _client(fakes, "keys"):
         body = json.dumps({"embedding": VECTOR})
         fast = client.post(PATH, content=body, headers=FAST)
         reference = client.post(PATH, content=body, headers=ROUTE)

@@ -18,11 +18,11 @@ from facerec_gateway.errors import install_error_handlers
 from facerec_gateway.grpc_api import start_public_grpc
 from facerec_gateway.http_telemetry import HttpTelemetry
 from facerec_gateway.limits import MAX_FILES_PER_REQUEST, MULTIPART_OVERHEAD, BodySizeLimit
-from facerec_gateway.orchestration import FaceService
 from facerec_gateway.routes import health, seed
 from facerec_gateway.security import KeyResolver, RateLimiter
 from facerec_gateway.settings import GatewaySettings
 from facerec_gateway.upload_budget import UploadBudget
+from facerec_gateway.use_cases import FaceService
 from facerec_gateway.v1.router import router as v1_router
 from facerec_gateway.v1.search_fast_path import SearchFastPath
 
@@ -36,10 +36,14 @@ Errors are JSON: `{"detail": "...", "error": {"code": "NO_FACE", "message": "...
 """
 
 
-def create_app(settings: GatewaySettings) -> FastAPI:
+def create_app(settings: GatewaySettings, backends: Backends | None = None) -> FastAPI:
+    """The gateway's app; `backends`: its three services already connected (the unit tier's
+    fakes), else it connects to the addresses in `settings`."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        backends = Backends.connect(settings)
+        nonlocal backends
+        backends = backends or Backends.connect(settings)
         faces = FaceService(backends)
         app.state.backends = backends
         app.state.faces = faces

@@ -7,9 +7,9 @@ from fastapi import Depends, Request
 from starlette.datastructures import State
 
 from facerec_gateway.backends import Backends
-from facerec_gateway.orchestration import FaceService
 from facerec_gateway.security import OPEN, KeyResolver, Principal, RateLimiter
 from facerec_gateway.settings import GatewaySettings
+from facerec_gateway.use_cases import FaceService
 
 
 async def get_settings(request: Request) -> GatewaySettings:

@@ -1,4 +1,4 @@
-"""Domain errors to HTTP: the one place an error code gets an HTTP status.
+"""Domain errors as HTTP answers; each error class carries its status (facerec_common.errors).
 
 Body of every error: {"detail": <message>, "error": {"code": <CODE>, "message": <message>, "details"?: {...}}}.
 `detail` keeps clients written against FastAPI's default error shape working.
@@ -21,49 +21,14 @@ log = logging.getLogger(__name__)
 
 class PayloadTooLarge(e.InvalidArgument):
     code = "PAYLOAD_TOO_LARGE"
+    http_status = 413
     default_message = "The upload is too large."
 
 
 class UnsupportedMediaType(e.InvalidArgument):
     code = "UNSUPPORTED_MEDIA_TYPE"
+    http_status = 415
     default_message = "Upload a JPEG, PNG or WebP image."
-
-
-HTTP_STATUS: dict[str, int] = {
-    e.FacerecError.code: 500,
-    e.InvalidArgument.code: 422,
-    e.InvalidImage.code: 400,
-    e.EmptyFile.code: 400,
-    e.UnsupportedImageFormat.code: 415,
-    UnsupportedMediaType.code: 415,
-    e.ImageTooLarge.code: 413,
-    PayloadTooLarge.code: 413,
-    e.NoFace.code: 422,
-    e.PoorQuality.code: 422,
-    e.FaceTooSmall.code: 422,
-    e.LowDetectionScore.code: 422,
-    e.ExtremePose.code: 422,
-    e.Blurry.code: 422,
-    e.TooDark.code: 422,
-    e.TooBright.code: 422,
-    e.MultipleFaces.code: 422,
-    e.ModelMismatch.code: 409,
-    e.ReembeddingIncomplete.code: 409,
-    e.NotFound.code: 404,
-    e.FaceNotFound.code: 404,
-    e.PersonNotFound.code: 404,
-    e.CollectionNotFound.code: 404,
-    e.ApiKeyNotFound.code: 404,
-    e.Unauthenticated.code: 401,
-    e.PermissionDenied.code: 403,
-    e.RateLimited.code: 429,
-    e.AlreadyExists.code: 409,
-    e.CollectionExists.code: 409,
-    e.ExternalIdTaken.code: 409,
-    e.ServiceUnavailable.code: 503,
-    e.Overloaded.code: 503,
-    e.ServiceTimeout.code: 503,
-}
 
 
 def error_response(status: int, code: str, message: str, details: dict[str, str] | None = None) -> JSONResponse:
@@ -82,7 +47,7 @@ def error_response(status: int, code: str, message: str, details: dict[str, str]
 
 
 def facerec_error_response(method: str, path: str, exc: e.FacerecError) -> JSONResponse:
-    status = HTTP_STATUS.get(exc.code, 500)
+    status = exc.http_status
     if status >= 500 and status != 503:
         log.error("internal error on %s %s: %s", method, path, exc.message)
         return error_response(status, e.FacerecError.code, e.FacerecError.default_message)

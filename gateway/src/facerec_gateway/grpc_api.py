@@ -1,6 +1,6 @@
 """The public gRPC FaceService, served by the gateway beside the REST API.
 
-It runs the same orchestration as the v1 REST routes; collection, person and
+It runs the same use cases as the v1 REST routes; collection, person and
 face operations go straight to the registry with the caller's message.
 """
 
@@ -21,9 +21,9 @@ from facerec.v1 import face_service_pb2 as pb
 from facerec.v1 import face_service_pb2_grpc
 from facerec_common.server import Context, new_server, set_serving, translate_errors
 from facerec_common.settings import GrpcServiceSettings
-from facerec_gateway.orchestration import FaceService
 from facerec_gateway.security import OPEN, KeyResolver, Principal, RateLimiter
 from facerec_gateway.settings import GatewaySettings
+from facerec_gateway.use_cases import FaceService
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     async def ReembedCollection(
         self, request: pb.ReembedCollectionRequest, context: Context
     ) -> registry_pb2.Collection:
-        return await self._faces.reembed(request.collection)
+        return await self._faces.transfer.reembed(request.collection)
 
     @translate_errors
     @guarded("write")
@@ -186,13 +186,13 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     ) -> registry_pb2.DeleteFacesResponse:
         return await self._faces.registry(self._registry.DeleteFaces, request, actor=_caller.get().actor)
 
-    # -- operations on photos: the shared orchestration
+    # -- operations on photos: the shared use cases
 
     @translate_errors
     @guarded("write")
     async def EnrollFace(self, request: pb.EnrollFaceRequest, context: Context) -> pb.EnrollFaceResponse:
         face_index = request.face_index if request.HasField("face_index") else None
-        done = await self._faces.enroll_for_person(
+        done = await self._faces.enrolment.enrol_for_person(
             request.collection, request.person_id, request.image, face_index, request.select_largest
         )
         return pb.EnrollFaceResponse(
@@ -206,7 +206,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     @translate_errors
     @guarded("read")
     async def Identify(self, request: pb.IdentifyRequest, context: Context) -> pb.IdentifyResponse:
-        found, model = await self._faces.identify(
+        found, model = await self._faces.recognition.identify(
             request.collection,
             request.image,
             request.top_k or 1,
@@ -230,7 +230,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     @translate_errors
     @guarded("read")
     async def Verify(self, request: pb.VerifyRequest, context: Context) -> pb.VerifyResponse:
-        done = await self._faces.verify(request.image_a, request.image_b, _optional(request, "threshold"))
+        done = await self._faces.recognition.verify(request.image_a, request.image_b, _optional(request, "threshold"))
         return pb.VerifyResponse(
             similarity=done.similarity,
             match=done.match,
@@ -243,7 +243,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     @translate_errors
     @guarded("read")
     async def VerifyPerson(self, request: pb.VerifyPersonRequest, context: Context) -> pb.VerifyPersonResponse:
-        done = await self._faces.verify_person(
+        done = await self._faces.recognition.verify_person(
             request.collection, request.person_id, request.image, _optional(request, "threshold")
         )
         return pb.VerifyPersonResponse(
@@ -257,7 +257,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     @translate_errors
     @guarded("read")
     async def Detect(self, request: pb.DetectRequest, context: Context) -> pb.DetectResponse:
-        found = await self._faces.detect(request.image, max_faces=request.max_faces)
+        found = await self._faces.steps.detect(request.image, max_faces=request.max_faces)
         return pb.DetectResponse(
             faces=[_detected(f) for f in found.faces], image_width=found.image_width, image_height=found.image_height
         )
@@ -265,7 +265,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     @translate_errors
     @guarded("read")
     async def Search(self, request: pb.SearchRequest, context: Context) -> pb.SearchResponse:
-        result, model = await self._faces.search(
+        result, model = await self._faces.recognition.search(
             request.collection,
             list(request.embedding),
             request.top_k or 1,

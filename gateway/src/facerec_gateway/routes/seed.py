@@ -38,7 +38,7 @@ async def register(
 ) -> Message:
     """Enrol the photo's subject (not a larger bystander) under `name`."""
     image = await read_image(file, settings.max_upload_bytes)
-    await faces.enroll(settings.default_collection, name.strip(), image)
+    await faces.enrolment.enrol_by_name(settings.default_collection, name.strip(), image)
     return Message(message="Face registered successfully")
 
 
@@ -51,7 +51,7 @@ async def recognition(
 ) -> RecognitionResult:
     """Compare the photo's subject with every enrolled face."""
     image = await read_image(file, settings.max_upload_bytes)
-    result = await faces.recognise(settings.default_collection, image)
+    result = await faces.recognition.recognise(settings.default_collection, image)
     return RecognitionResult(
         match=result.match,
         name=result.name,
@@ -67,7 +67,7 @@ async def recognition(
 )
 async def delete_face(id_face: str, faces: FacesDep, settings: SettingsDep, who: SeedWriter) -> Message:
     """Delete one enrolled face."""
-    await faces.delete_face(settings.default_collection, id_face, who.actor)
+    await faces.enrolment.delete_face(settings.default_collection, id_face, who.actor)
     return Message(message=f"Face with ID {id_face} has been deleted successfully")
 
 
@@ -76,5 +76,5 @@ async def list_faces(faces: FacesDep, settings: SettingsDep, _: SeedReader) -> l
     """Every enrolled face, oldest first, with its display image."""
     return [
         StoredFace(id_face=f.face_id, name=f.person_name, image=base64.b64encode(f.display_image).decode())
-        async for f in faces.all_faces(settings.default_collection, include_images=True)
+        async for f in faces.enrolment.all_faces(settings.default_collection, include_images=True)
     ]

@@ -43,7 +43,7 @@ async def identify(
     the face is unknown: nobody reaches the threshold, which follows the collection's target
     false-positive identification rate and its size (or is the `threshold` you send)."""
     image = await read_image(file, settings.max_upload_bytes)
-    found, model = await faces.identify(collection, image, top_k, threshold, max_faces, exact, target_fpir)
+    found, model = await faces.recognition.identify(collection, image, top_k, threshold, max_faces, exact, target_fpir)
     return s.Identification(
         faces=[
             s.IdentifiedFace(
@@ -68,7 +68,7 @@ async def verify(
     """1:1: are the subjects of two photos the same person (see docs/face-choice.md)?"""
     a = await read_image(image_a, settings.max_upload_bytes)
     b = await read_image(image_b, settings.max_upload_bytes)
-    done = await faces.verify(a, b, threshold)
+    done = await faces.recognition.verify(a, b, threshold)
     return s.Verification(
         similarity=round(done.similarity, convert.DECIMALS),
         match=done.match,
@@ -86,7 +86,7 @@ async def detect(
     """Every face with its box, 5 landmarks, detection score and quality measures, so a client can
     guide its user before enrolling (an empty list when there is no face)."""
     image = await read_image(file, settings.max_upload_bytes)
-    found = await faces.detect(image, max_faces=max_faces)
+    found = await faces.steps.detect(image, max_faces=max_faces)
     return s.Detection(
         faces=[convert.qualified(f, settings.enrol_quality) for f in found.faces],
         image_width=found.image_width,
@@ -100,7 +100,7 @@ async def embed(
 ) -> s.Embeddings:
     """The embedding of every face, for callers that keep their own vectors."""
     image = await read_image(file, settings.max_upload_bytes)
-    found, vectors, model = await faces.embed_photo(image, max_faces)
+    found, vectors, model = await faces.recognition.embed_photo(image, max_faces)
     return s.Embeddings(
         faces=[
             s.EmbeddedFace(**convert.qualified(f, settings.enrol_quality).model_dump(), embedding=v)
@@ -115,7 +115,7 @@ async def search(collection: CollectionPath, body: s.SearchRequest, faces: Faces
     """Match your own vector (made by this service's current model, e.g. via /embed)."""
     # Answered by `search_fast_path` when the request is well formed: this route is its fallback,
     # for every other request, and its documentation.
-    result, model = await faces.search(
+    result, model = await faces.recognition.search(
         collection, body.embedding, body.top_k, body.threshold, body.exact, body.target_fpir
     )
     return convert.search_result(result, model)

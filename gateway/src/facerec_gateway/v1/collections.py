@@ -66,7 +66,7 @@ async def delete_collection(collection: CollectionPath, faces: FacesDep, who: Ad
 async def reembed_collection(collection: CollectionPath, faces: FacesDep, _: Admin) -> s.Collection:
     """Re-compute every embedding from the stored aligned crops with the embedder's current model,
     then switch the collection to it in one transaction. Needed after changing the model."""
-    return convert.collection(await faces.reembed(collection))
+    return convert.collection(await faces.transfer.reembed(collection))
 
 
 NDJSON = "application/x-ndjson"
@@ -85,7 +85,7 @@ async def export_collection(
 ) -> StreamingResponse:
     """The collection as JSON Lines: a header with the model and counts, its people, then their
     faces with embeddings. Streamed from one consistent snapshot; import it with `POST …/import`."""
-    chunks = await faces.export_collection(collection, images)
+    chunks = await faces.transfer.export_collection(collection, images)
     filename = f"{collection}.facerec.jsonl"
     return StreamingResponse(
         chunks, media_type=NDJSON, headers={"content-disposition": f'attachment; filename="{filename}"'}
@@ -126,7 +126,7 @@ async def import_collection(
 ) -> s.ImportResult:
     """Import a collection file into this collection (created when missing). All or nothing: a bad
     line (named by its number), another model (409) or a truncated file imports none of it."""
-    reply = await faces.import_collection(collection, request.stream(), new_ids, idempotency_key or "")
+    reply = await faces.transfer.import_collection(collection, request.stream(), new_ids, idempotency_key or "")
     return s.ImportResult(
         collection=convert.collection(reply.collection),
         people_imported=reply.people_imported,

@@ -92,7 +92,7 @@ async def enrol_face(
     tell them apart (MULTIPLE_FACES), or a face not fit to enrol (FACE_TOO_SMALL, LOW_DETECTION_SCORE,
     EXTREME_POSE, BLURRY, TOO_DARK, TOO_BRIGHT; `error.details.reasons` lists them all)."""
     image = await read_image(file, settings.max_upload_bytes)
-    done = await faces.enroll_for_person(collection, person_id, image, face_index, select == "largest")
+    done = await faces.enrolment.enrol_for_person(collection, person_id, image, face_index, select == "largest")
     warnings = []
     if done.possible_duplicate is not None:
         other = done.possible_duplicate
@@ -130,7 +130,7 @@ async def verify_person(
 ) -> s.PersonVerification:
     """1:1 check: is the photo's subject this person?"""
     image = await read_image(file, settings.max_upload_bytes)
-    done = await faces.verify_person(collection, person_id, image, threshold)
+    done = await faces.recognition.verify_person(collection, person_id, image, threshold)
     best = done.result.candidates[0] if done.result.candidates else None
     return s.PersonVerification(
         person_id=person_id,

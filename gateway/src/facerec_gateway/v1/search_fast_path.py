@@ -25,7 +25,7 @@ from facerec_common.errors import FacerecError
 from facerec_gateway.dependencies import authenticate
 from facerec_gateway.errors import facerec_error_response, unexpected_error_response
 from facerec_gateway.http_telemetry import ROUTE_KEY
-from facerec_gateway.orchestration import FaceService
+from facerec_gateway.use_cases import FaceService
 from facerec_gateway.v1 import convert
 from facerec_gateway.v1.schemas import SearchRequest
 
@@ -57,7 +57,7 @@ class SearchFastPath:
             principal = await authenticate(state, _header(scope, b"x-api-key"))
             principal.authorize("read", found)
             faces: FaceService = state.faces
-            result, model = await faces.search(
+            result, model = await faces.recognition.search(
                 found, request.embedding, request.top_k, request.threshold, request.exact, request.target_fpir
             )
             answer = convert.search_result(result, model).model_dump_json(by_alias=True).encode()

@@ -27,6 +27,9 @@ class FacerecError(Exception):
 
     code: str = "INTERNAL"
     grpc_status: grpc.StatusCode = grpc.StatusCode.INTERNAL
+    # What the gateway answers over HTTP (the services speak gRPC only); subclasses inherit
+    # their family's status, so a new error is written once, here.
+    http_status: int = 500
     default_message: str = "Internal error."
 
     def __init__(self, message: str | None = None, **metadata: str) -> None:
@@ -48,32 +51,38 @@ def _bounded(text: str, limit: int) -> str:
 class InvalidArgument(FacerecError):
     code = "INVALID_ARGUMENT"
     grpc_status = grpc.StatusCode.INVALID_ARGUMENT
+    http_status = 422
     default_message = "The request is not valid."
 
 
 class InvalidImage(InvalidArgument):
     code = "INVALID_IMAGE"
+    http_status = 400
     default_message = "The file is not a readable image."
 
 
 class EmptyFile(InvalidArgument):
     code = "EMPTY_FILE"
+    http_status = 400
     default_message = "The uploaded file is empty."
 
 
 class UnsupportedImageFormat(InvalidArgument):
     code = "UNSUPPORTED_IMAGE_FORMAT"
+    http_status = 415
     default_message = "The image format is not supported."
 
 
 class ImageTooLarge(InvalidArgument):
     code = "IMAGE_TOO_LARGE"
+    http_status = 413
     default_message = "The image has too many pixels."
 
 
 class NoFace(FacerecError):
     code = "NO_FACE"
     grpc_status = grpc.StatusCode.FAILED_PRECONDITION
+    http_status = 422
     default_message = "No face was found in the image."
 
 
@@ -82,6 +91,7 @@ class PoorQuality(FacerecError):
 
     code = "POOR_QUALITY"
     grpc_status = grpc.StatusCode.FAILED_PRECONDITION
+    http_status = 422
     default_message = "The face is not good enough to enrol."
 
 
@@ -118,12 +128,14 @@ class TooBright(PoorQuality):
 class ModelMismatch(FacerecError):
     code = "MODEL_MISMATCH"
     grpc_status = grpc.StatusCode.FAILED_PRECONDITION
+    http_status = 409
     default_message = "The embedding was made by another model than the collection's."
 
 
 class NotFound(FacerecError):
     code = "NOT_FOUND"
     grpc_status = grpc.StatusCode.NOT_FOUND
+    http_status = 404
     default_message = "Not found."
 
 
@@ -150,30 +162,35 @@ class ApiKeyNotFound(NotFound):
 class Unauthenticated(FacerecError):
     code = "UNAUTHENTICATED"
     grpc_status = grpc.StatusCode.UNAUTHENTICATED
+    http_status = 401
     default_message = "Send a valid API key in the X-API-Key header."
 
 
 class PermissionDenied(FacerecError):
     code = "PERMISSION_DENIED"
     grpc_status = grpc.StatusCode.PERMISSION_DENIED
+    http_status = 403
     default_message = "This API key's scope does not allow that."
 
 
 class RateLimited(FacerecError):
     code = "RATE_LIMITED"
     grpc_status = grpc.StatusCode.RESOURCE_EXHAUSTED
+    http_status = 429
     default_message = "Too many requests for this API key; slow down."
 
 
 class Overloaded(FacerecError):
     code = "OVERLOADED"
     grpc_status = grpc.StatusCode.RESOURCE_EXHAUSTED
+    http_status = 503
     default_message = "The service has more work queued than it takes; try again shortly."
 
 
 class AlreadyExists(FacerecError):
     code = "ALREADY_EXISTS"
     grpc_status = grpc.StatusCode.ALREADY_EXISTS
+    http_status = 409
     default_message = "It exists already."
 
 
@@ -190,24 +207,28 @@ class ExternalIdTaken(AlreadyExists):
 class ReembeddingIncomplete(FacerecError):
     code = "REEMBEDDING_INCOMPLETE"
     grpc_status = grpc.StatusCode.FAILED_PRECONDITION
+    http_status = 409
     default_message = "Some faces have no embedding of the new model yet."
 
 
 class MultipleFaces(FacerecError):
     code = "MULTIPLE_FACES"
     grpc_status = grpc.StatusCode.FAILED_PRECONDITION
+    http_status = 422
     default_message = "The photo holds several faces; choose one with face_index or select=largest."
 
 
 class ServiceUnavailable(FacerecError):
     code = "SERVICE_UNAVAILABLE"
     grpc_status = grpc.StatusCode.UNAVAILABLE
+    http_status = 503
     default_message = "A backend service is unavailable; try again shortly."
 
 
 class ServiceTimeout(FacerecError):
     code = "SERVICE_TIMEOUT"
     grpc_status = grpc.StatusCode.DEADLINE_EXCEEDED
+    http_status = 503
     default_message = "A backend service did not answer in time; try again shortly."
 
 
