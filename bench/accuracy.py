@@ -328,8 +328,8 @@ async def measure_crowd(
             **crowd.verification_10fold(photos_),
             "published_lfw_accuracy": PUBLISHED_LFW_ACCURACY.get(model["name"]),
         },
-        # Every photo as a stranger (people rotated through galleries of this size) at the
-        # service's own threshold: five times the strangers of the split above.
+        # Every photo as a stranger (people rotated through galleries of this size, several
+        # draws) at the service's own threshold: many times the strangers of the split above.
         "strangers_rotated": crowd.rotated_stranger_fpir(photos_, len(split.gallery), float(strangers[0]["threshold"])),
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -438,7 +438,8 @@ def print_report(report: dict[str, Any]) -> None:
     low, high = r["fpir_95ci"]
     print(
         f"crowd: every photo a stranger ({r['strangers']}) against {r['gallery_people']}-person galleries at "
-        f"{r['threshold']}: FPIR {r['fpir']:.2%} (95 % CI {low:.2%}-{high:.2%}), {r['matched']} matched"
+        f"{r['threshold']}, {r['draws']} draws: FPIR {r['fpir']:.2%} (95 % CI {low:.2%}-{high:.2%}; "
+        f"per draw {min(r['fpir_per_draw']):.2%}-{max(r['fpir_per_draw']):.2%}, matched {r['matched_per_draw']})"
     )
     print(
         f"\ncrowd: open-set 1:N, {o['enrolled_people']} people enrolled, {o['mated_probes']} mated probes, "

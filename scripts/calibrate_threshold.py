@@ -29,18 +29,13 @@ import numpy.typing as npt
 
 from facerec_common import open_set
 from facerec_devstack import face_cache, photos
+from facerec_devstack.crowd import ALIASES
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "libs" / "common" / "src" / "facerec_common" / "calibration"
 # Fewer impostor pairs than this above a point make its rate too noisy to record.
 MIN_PAIRS_PER_POINT = 10
 TAIL_FIT_FROM_FMR = 1e-4
-# LFW folders that hold the same person under two names.
-ALIASES = {
-    "Joseph_Blatter": "Sepp_Blatter",
-    "Mireya_Elisa_Moscoso_Rodriguez": "Mireya_Moscoso",
-    "Stephen_Ebberharter": "Stephan_Eberharter",
-}
 
 
 def subject_vector(faces: face_cache.PhotoFaces) -> npt.NDArray[np.float32] | None:

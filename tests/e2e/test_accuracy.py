@@ -100,10 +100,10 @@ def test_face_choice_floor_on_the_crowd(crowd_report: dict[str, Any]) -> None:
 def test_verification_and_stranger_floors_on_the_crowd(crowd_report: dict[str, Any]) -> None:
     verification = crowd_report["verification_10fold"]
     assert verification["genuine_pairs"] >= 200
-    assert verification["accuracy_mean"] >= 0.98  # 0.9958 on the whole crowd
+    assert verification["accuracy_mean"] >= 0.98  # 0.9962 on the whole crowd
     strangers = crowd_report["strangers_rotated"]
     assert strangers["strangers"] >= 400
-    assert strangers["fpir"] <= 0.02  # 0.0057 on the whole crowd, 1,560-person galleries
+    assert strangers["fpir"] <= 0.02  # 0.0037 on the whole crowd, 1,560-person galleries, 6 draws
 
 
 def test_open_set_floor_on_the_crowd(crowd_report: dict[str, Any]) -> None:
