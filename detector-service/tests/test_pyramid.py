@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facerec_detector.mtcnn_runtime import PNET_WINDOW, MtcnnDetector, scale_pyramid
+from facerec_detector.mtcnn_runtime import MtcnnDetector
+from facerec_detector.pyramid import PNET_WINDOW, scale_pyramid
 from facerec_devstack.photos import load_rgb
 
 

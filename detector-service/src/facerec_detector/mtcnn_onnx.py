@@ -25,6 +25,8 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 from facerec_common.onnx_graph import prelu_as_convolutions
+from facerec_common.rgb import RgbArray
+from facerec_detector.pyramid import scale_pyramid
 
 Array = npt.NDArray[np.float32]
 # Rows as mtcnn's numpy output: x1, y1, x2, y2, score, then 5 landmark x and 5 landmark y.
@@ -252,6 +254,13 @@ class OnnxMtcnn:
             return ort.InferenceSession(fast, options, providers=["CPUExecutionProvider"])
 
         self._pnet, self._rnet, self._onet = session(pnet_model()), session(rnet_model()), session(onet_model())
+
+    def rows(self, image: RgbArray, min_face_size: float) -> npt.NDArray[np.float64]:
+        """Rows of x, y, width, height, score, 5 landmark x, 5 landmark y."""
+        height, width = image.shape[:2]
+        rows = self.detect(image, scale_pyramid(width, height, min_face_size)).astype(np.float64)
+        rows[:, 2:4] -= rows[:, 0:2]
+        return rows
 
     def detect(self, image: npt.NDArray[np.uint8], scales: npt.NDArray[np.float64]) -> Rows:
         """Faces in an RGB image at the pyramid `scales`: rows of x1, y1, x2, y2, score, 10 landmarks."""
