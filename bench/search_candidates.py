@@ -19,7 +19,7 @@ import faiss  # type: ignore[import-untyped]
 import numpy as np
 
 from facerec_devstack import synthetic
-from facerec_registry.ann import ShardedIndex
+from facerec_registry.search.ann import ShardedIndex
 
 METHODS = ["binary", "PQ64x4fs", "PQ128x4fs", "PQ256x4fs", "RR512,PQ128x4fs"]
 

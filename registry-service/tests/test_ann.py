@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from facerec_devstack import synthetic
-from facerec_registry import ann
-from facerec_registry.ann import ShardedIndex
+from facerec_registry.search import ann
+from facerec_registry.search.ann import ShardedIndex
 
 DIM = 64
 rng = np.random.default_rng(5)

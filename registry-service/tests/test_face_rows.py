@@ -7,10 +7,10 @@ import psycopg
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from facerec_registry import face_rows
-from facerec_registry.face_rows import CopyParser
-from facerec_registry.search_index import conninfo
-from facerec_registry.vector_index import UUIDS
+from facerec_registry.face_arrays import UUIDS
+from facerec_registry.store import face_rows
+from facerec_registry.store.connection import conninfo
+from facerec_registry.store.face_rows import CopyParser
 
 DIM = 8
 ROWS = (

@@ -13,8 +13,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
-from facerec_registry.server import create_server
 from facerec_registry.settings import RegistrySettings
+from facerec_registry.startup import create_server
 
 
 def _late_database(url: str, folder: Path) -> tuple[str, Callable[[], None]]:

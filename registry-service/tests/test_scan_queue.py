@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from facerec_devstack import synthetic
-from facerec_registry import scan_queue
-from facerec_registry.scan_queue import ScanQueue
-from facerec_registry.vector_index import UUIDS, CollectionIndex, IndexSettings, Rows
+from facerec_registry.face_arrays import UUIDS, Rows
+from facerec_registry.search import scan_queue
+from facerec_registry.search.scan_queue import ScanQueue
+from facerec_registry.search.vector_index import CollectionIndex, IndexSettings
 
 DIM = 64
 rng = np.random.default_rng(11)

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from facerec_devstack import synthetic
-from facerec_registry import vector_index
-from facerec_registry.vector_index import UUIDS, CollectionIndex, IndexSettings, Rows
+from facerec_registry.face_arrays import UUIDS, Rows
+from facerec_registry.search import vector_index
+from facerec_registry.search.vector_index import CollectionIndex, IndexSettings
 
 DIM = 64
 rng = np.random.default_rng(3)

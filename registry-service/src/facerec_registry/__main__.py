@@ -8,9 +8,9 @@ from facerec_common.logs import configure_logging
 from facerec_common.server import run, serve_until_signalled, start_metrics
 from facerec_common.settings import load_settings
 from facerec_common.telemetry import configure_tracing
-from facerec_registry.migrate import upgrade_to_head
-from facerec_registry.server import create_server
 from facerec_registry.settings import RegistrySettings
+from facerec_registry.startup import create_server
+from facerec_registry.store.migrate import upgrade_to_head
 
 
 async def serve(settings: RegistrySettings) -> None:

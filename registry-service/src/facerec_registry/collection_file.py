@@ -23,7 +23,7 @@ import numpy as np
 
 from facerec_common.errors import InvalidArgument
 from facerec_common.text import MAX_NAME_CHARS, json_problem, text_problem
-from facerec_registry.repository import ModelRef
+from facerec_registry.store.records import ModelRef
 
 FORMAT = "facerec.collection"
 VERSION = 1

@@ -1,4 +1,4 @@
-"""Wire messages <-> the repository's dataclasses, and validation of what comes in."""
+"""Wire messages <-> the store's records, and validation of what comes in."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2
 from facerec_common.errors import InvalidArgument
 from facerec_common.text import MAX_METADATA_BYTES, MAX_NAME_CHARS, json_problem, text_problem
-from facerec_registry.repository import CollectionInfo, ModelRef, PersonInfo, StoredFace
+from facerec_registry.store.records import CollectionInfo, ModelRef, PersonInfo, StoredFace
 
 COLLECTION_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from prometheus_client import Gauge, Histogram
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from facerec_common.metrics import LATENCY_BUCKETS
-from facerec_registry.search_connections import SearchConnections
 
 SEARCH_SECONDS = Histogram(
     "facerec_registry_search_duration_seconds",
@@ -36,13 +35,7 @@ def forget_collection(name: str) -> None:
         COLLECTION_FACES.remove(name)
 
 
-def watch_pool(name: str, engine: AsyncEngine) -> None:
-    """Read the pool's use at each scrape (no bookkeeping on the query path)."""
-    pool = engine.sync_engine.pool
-    DB_CONNECTIONS_IN_USE.labels(name).set_function(lambda: float(getattr(pool, "checkedout", lambda: 0)()))
-    DB_POOL_SIZE.labels(name).set_function(lambda: float(getattr(pool, "size", lambda: 0)()))
-
-
-def watch_connections(name: str, connections: SearchConnections) -> None:
-    DB_CONNECTIONS_IN_USE.labels(name).set_function(lambda: float(connections.in_use))
-    DB_POOL_SIZE.labels(name).set_function(lambda: float(connections.size))
+def watch_pool(name: str, in_use: Callable[[], float], size: Callable[[], float]) -> None:
+    """Read a pool's use at each scrape (no bookkeeping on the query path)."""
+    DB_CONNECTIONS_IN_USE.labels(name).set_function(in_use)
+    DB_POOL_SIZE.labels(name).set_function(size)

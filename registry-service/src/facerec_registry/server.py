@@ -1,39 +1,28 @@
-"""gRPC RegistryService: the servicer and the server factory used by __main__ and tests."""
+"""gRPC RegistryService's servicer, an adapter: a request is validated and converted (convert),
+handed to the store or to matching, and its answer converted back."""
 
 from __future__ import annotations
 
 import logging
-import math
-import time
-import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
-import grpc
-from grpc_health.v1 import health
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-
-from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
-from facerec_common.errors import STREAM_ANSWERED_KEY, FacerecError, InvalidArgument, ServiceUnavailable
-from facerec_common.server import Context, new_server, set_serving, translate_errors, translate_stream_errors
-from facerec_registry import bulk, collection_file, convert, metrics, repository
-from facerec_registry.migrate import migrate_when_reachable
-from facerec_registry.repository import Candidate, ModelRef, NewFace
-from facerec_registry.search_connections import SearchConnections
-from facerec_registry.search_index import SearchIndexes, SyncSettings, conninfo
+from facerec_common.errors import STREAM_ANSWERED_KEY, FacerecError, InvalidArgument
+from facerec_common.server import Context, translate_errors, translate_stream_errors
+from facerec_registry import collection_file, convert, metrics, responses
+from facerec_registry.matching import Matching
+from facerec_registry.search.indexes import SearchIndexes
 from facerec_registry.settings import RegistrySettings
-from facerec_registry.tables import ApiKey as ApiKeyRow
-from facerec_registry.thresholds import Threshold, ThresholdPolicy
-from facerec_registry.vector_index import IndexSettings, Method
+from facerec_registry.store import bulk, collections, faces, keys, people, reembedding
+from facerec_registry.store.connection import Database
+from facerec_registry.store.records import ModelRef, NewFace
 
 log = logging.getLogger(__name__)
 
-SERVICE_NAME = registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name
 ACTOR_METADATA = "facerec-actor"
 SCOPES = ("read", "write", "admin")
+MAX_TOP_K = 100
+MAX_BULK = 1000
 
 
 def _actor(context: Context) -> str:
@@ -42,41 +31,6 @@ def _actor(context: Context) -> str:
         if key == ACTOR_METADATA and isinstance(value, str):
             return value[:64]
     return "unknown"
-
-
-def _api_key(key: ApiKeyRow) -> registry_pb2.ApiKey:
-    return registry_pb2.ApiKey(
-        key_id=str(key.id),
-        name=key.name,
-        scope=key.scope,
-        collections=key.collections,
-        prefix=key.prefix,
-        created_at=convert.timestamp(key.created_at),
-        revoked_at=convert.timestamp(key.revoked_at) if key.revoked_at else None,
-    )
-
-
-MAX_TOP_K = 100
-MAX_BULK = 1000
-
-
-def _match_response(
-    found: list[Candidate], method: Method, threshold: Threshold, gallery_faces: int
-) -> registry_pb2.MatchFaceResponse:
-    return registry_pb2.MatchFaceResponse(
-        candidates=[
-            registry_pb2.Candidate(
-                face_id=str(c.face_id), person_id=str(c.person_id), person_name=c.person_name, similarity=c.similarity
-            )
-            for c in found
-        ],
-        match=bool(found) and found[0].similarity >= threshold.value,
-        threshold=threshold.value,
-        method=method,
-        threshold_basis=threshold.basis,
-        target_fpir=threshold.target_fpir,
-        gallery_faces=gallery_faces,
-    )
 
 
 async def _answered_early(
@@ -90,28 +44,12 @@ async def _answered_early(
 
 class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     def __init__(
-        self,
-        engine: AsyncEngine,
-        settings: RegistrySettings,
-        indexes: SearchIndexes | None,
-        search_connections: SearchConnections,
+        self, db: Database, settings: RegistrySettings, indexes: SearchIndexes | None, matching: Matching
     ) -> None:
-        self._engine = engine
-        self._search_connections = search_connections
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._indexes = indexes
+        self._db = db
         self._settings = settings
-        self._thresholds = ThresholdPolicy(settings.match_threshold, settings.fallback_threshold, settings.target_fpir)
-
-    @asynccontextmanager
-    async def _session(self) -> AsyncIterator[AsyncSession]:
-        """A session whose connection failures read as UNAVAILABLE (retryable), not INTERNAL."""
-        try:
-            async with self._sessions() as session:
-                yield session
-        except (OperationalError, InterfaceError) as exc:
-            log.warning("database unavailable: %s", exc.__class__.__name__)
-            raise ServiceUnavailable("The database is unavailable; try again shortly.") from exc
+        self._indexes = indexes
+        self._matching = matching
 
     def _page_size(self, asked: int) -> int:
         return min(asked or self._settings.page_size_default, self._settings.page_size_max)
@@ -124,8 +62,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     ) -> registry_pb2.Collection:
         name = convert.collection_name(request.name)
         fpir = convert.target_fpir(request.target_fpir) if request.HasField("target_fpir") else None
-        async with self._session() as session:
-            return convert.collection(await repository.create_collection(session, name, fpir))
+        return convert.collection(await collections.create_collection(self._db, name, fpir))
 
     @translate_errors
     async def UpdateCollection(
@@ -135,23 +72,20 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         if request.clear_target_fpir == request.HasField("target_fpir"):
             raise InvalidArgument("Send either target_fpir or clear_target_fpir.")
         fpir = convert.target_fpir(request.target_fpir) if request.HasField("target_fpir") else None
-        async with self._session() as session:
-            return convert.collection(await repository.set_target_fpir(session, name, fpir, _actor(context)))
+        return convert.collection(await collections.set_target_fpir(self._db, name, fpir, _actor(context)))
 
     @translate_errors
     async def GetCollection(
         self, request: registry_pb2.GetCollectionRequest, context: Context
     ) -> registry_pb2.Collection:
         name = convert.collection_name(request.name)
-        async with self._session() as session:
-            return convert.collection(await repository.get_collection(session, name))
+        return convert.collection(await collections.get_collection(self._db, name))
 
     @translate_errors
     async def ListCollections(
         self, request: registry_pb2.ListCollectionsRequest, context: Context
     ) -> registry_pb2.ListCollectionsResponse:
-        async with self._session() as session:
-            page = await repository.list_collections(session, self._page_size(request.page_size), request.page_token)
+        page = await collections.list_collections(self._db, self._page_size(request.page_size), request.page_token)
         return registry_pb2.ListCollectionsResponse(
             collections=[convert.collection(c) for c in page.items], next_page_token=page.next_token
         )
@@ -161,8 +95,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.DeleteCollectionRequest, context: Context
     ) -> registry_pb2.DeleteCollectionResponse:
         name = convert.collection_name(request.name)
-        async with self._session() as session:
-            await repository.delete_collection(session, name, _actor(context))
+        await collections.delete_collection(self._db, name, _actor(context))
         metrics.forget_collection(name)
         return registry_pb2.DeleteCollectionResponse()
 
@@ -174,25 +107,20 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         name = convert.person_name(request.name)
         external_id = convert.external_id(request.external_id) or None
         metadata = convert.metadata(request.metadata)
-        async with self._session() as session:
-            return convert.person(await repository.create_person(session, collection, name, external_id, metadata))
+        return convert.person(await people.create_person(self._db, collection, name, external_id, metadata))
 
     @translate_errors
     async def GetPerson(self, request: registry_pb2.GetPersonRequest, context: Context) -> registry_pb2.Person:
         collection = convert.collection_name(request.collection)
         person_id = convert.uuid_arg(request.person_id, "person id")
-        async with self._session() as session:
-            return convert.person(await repository.get_person(session, collection, person_id))
+        return convert.person(await people.get_person(self._db, collection, person_id))
 
     @translate_errors
     async def ListPeople(
         self, request: registry_pb2.ListPeopleRequest, context: Context
     ) -> registry_pb2.ListPeopleResponse:
         collection = convert.collection_name(request.collection)
-        async with self._session() as session:
-            page = await repository.list_people(
-                session, collection, self._page_size(request.page_size), request.page_token
-            )
+        page = await people.list_people(self._db, collection, self._page_size(request.page_size), request.page_token)
         return registry_pb2.ListPeopleResponse(
             people=[convert.person(p) for p in page.items], next_page_token=page.next_token
         )
@@ -204,10 +132,9 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         name = convert.person_name(request.name) if request.HasField("name") else None
         external_id = convert.external_id(request.external_id) if request.HasField("external_id") else None
         metadata = convert.metadata(request.metadata) if request.HasField("metadata") else None
-        async with self._session() as session:
-            updated = await repository.update_person(
-                session, collection, person_id, name, external_id, metadata, request.replace_metadata
-            )
+        updated = await people.update_person(
+            self._db, collection, person_id, name, external_id, metadata, request.replace_metadata
+        )
         return convert.person(updated)
 
     @translate_errors
@@ -216,8 +143,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     ) -> registry_pb2.DeletePersonResponse:
         collection = convert.collection_name(request.collection)
         person_id = convert.uuid_arg(request.person_id, "person id")
-        async with self._session() as session:
-            await repository.delete_person(session, collection, person_id, _actor(context))
+        await people.delete_person(self._db, collection, person_id, _actor(context))
         return registry_pb2.DeletePersonResponse()
 
     # -- faces
@@ -244,16 +170,14 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             aligned_width=aligned.width,
             aligned_height=aligned.height,
         )
-        async with self._session() as session:
-            stored = await repository.enroll(session, collection, model, new, person_id=person_id, person_name=name)
+        stored = await faces.enroll(self._db, collection, model, new, person_id=person_id, person_name=name)
         return registry_pb2.EnrollFaceResponse(face=convert.face_record(stored))
 
     @translate_errors
     async def GetFace(self, request: registry_pb2.GetFaceRequest, context: Context) -> registry_pb2.FaceRecord:
         collection = convert.collection_name(request.collection)
         face_id = convert.uuid_arg(request.face_id, "face id")
-        async with self._session() as session:
-            return convert.face_record(await repository.get_face(session, collection, face_id, request.include_image))
+        return convert.face_record(await faces.get_face(self._db, collection, face_id, request.include_image))
 
     @translate_errors
     async def ListFaces(
@@ -261,15 +185,14 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     ) -> registry_pb2.ListFacesResponse:
         collection = convert.collection_name(request.collection)
         person_id = convert.uuid_arg(request.person_id, "person id") if request.person_id else None
-        async with self._session() as session:
-            page = await repository.list_faces(
-                session,
-                collection,
-                self._page_size(request.page_size),
-                request.page_token,
-                request.include_images,
-                person_id=person_id,
-            )
+        page = await faces.list_faces(
+            self._db,
+            collection,
+            self._page_size(request.page_size),
+            request.page_token,
+            request.include_images,
+            person_id=person_id,
+        )
         return registry_pb2.ListFacesResponse(
             faces=[convert.face_record(f) for f in page.items], next_page_token=page.next_token
         )
@@ -280,8 +203,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     ) -> registry_pb2.DeleteFaceResponse:
         collection = convert.collection_name(request.collection)
         face_id = convert.uuid_arg(request.face_id, "face id")
-        async with self._session() as session:
-            await repository.delete_face(session, collection, face_id, _actor(context), request.delete_empty_person)
+        await faces.delete_face(self._db, collection, face_id, _actor(context), request.delete_empty_person)
         return registry_pb2.DeleteFaceResponse()
 
     @translate_errors
@@ -297,8 +219,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
                 wellformed.append(convert.uuid_arg(raw, "face id"))
             except InvalidArgument:
                 malformed.append(raw)
-        async with self._session() as session:
-            deleted, missing = await repository.delete_faces(session, collection, wellformed, _actor(context))
+        deleted, missing = await faces.delete_faces(self._db, collection, wellformed, _actor(context))
         return registry_pb2.DeleteFacesResponse(
             deleted=[str(f) for f in deleted], not_found=[str(f) for f in missing] + malformed
         )
@@ -314,17 +235,13 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         model = convert.model(request.model, embedding)
         person_id = convert.uuid_arg(request.person_id, "person id") if request.person_id else None
         top_k = min(request.top_k or 1, MAX_TOP_K)
-        matches = await self._match(collection, model, [embedding], top_k, person_id, request.exact)
+        matches = await self._matching.search(collection, model, [embedding], top_k, person_id, request.exact)
         asked = request.threshold if request.HasField("threshold") else None
-        if person_id is not None:
-            threshold = self._thresholds.one_to_one(model.version, asked)
-        else:
-            fpir = convert.target_fpir(request.target_fpir) if request.HasField("target_fpir") else None
-            threshold = self._thresholds.open_set(
-                model.version, matches.gallery_faces, asked, fpir, matches.target_fpir
-            )
-        [(found, method)] = matches.found
-        return _match_response(found, method, threshold, matches.gallery_faces)
+        # Read after the search, as ever: an unknown collection is NOT_FOUND before a bad target.
+        wants_fpir = person_id is None and request.HasField("target_fpir")
+        fpir = convert.target_fpir(request.target_fpir) if wants_fpir else None
+        [verdict] = self._matching.decide(matches, model.version, asked, fpir, one_to_one=person_id is not None)
+        return responses.match(verdict)
 
     @translate_errors
     async def MatchFaces(
@@ -339,54 +256,10 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             convert.model(request.model, embedding)
         top_k = min(request.top_k or 1, MAX_TOP_K)
         fpir = convert.target_fpir(request.target_fpir) if request.HasField("target_fpir") else None
-        matches = await self._match(collection, model, embeddings, top_k, None, request.exact)
-        threshold = self._thresholds.open_set(
-            model.version,
-            matches.gallery_faces,
-            request.threshold if request.HasField("threshold") else None,
-            fpir,
-            matches.target_fpir,
-        )
-        return registry_pb2.MatchFacesResponse(
-            results=[_match_response(c, m, threshold, matches.gallery_faces) for c, m in matches.found]
-        )
-
-    async def _match(
-        self,
-        collection: str,
-        model: ModelRef,
-        embeddings: list[list[float]],
-        top_k: int,
-        person_id: uuid.UUID | None,
-        exact: bool,
-    ) -> repository.Matches:
-        started = time.perf_counter()
-        matches = await self._search(collection, model, embeddings, top_k, person_id, exact)
-        method = matches.found[0][1] if matches.found else "exact"
-        metrics.SEARCH_SECONDS.labels(method).observe(time.perf_counter() - started)
-        if person_id is None:
-            metrics.COLLECTION_FACES.labels(collection).set(matches.gallery_faces)
-        return matches
-
-    async def _search(
-        self,
-        collection: str,
-        model: ModelRef,
-        embeddings: list[list[float]],
-        top_k: int,
-        person_id: uuid.UUID | None,
-        exact: bool,
-    ) -> repository.Matches:
-        if person_id is None and self._indexes is not None:
-            found = await repository.match_current(
-                self._search_connections, self._indexes, collection, model, embeddings, top_k, exact
-            )
-            if found is not None:
-                return found
-        async with self._session() as session:
-            return await repository.match(
-                session, collection, model, embeddings, top_k, person_id, self._indexes, exact
-            )
+        matches = await self._matching.search(collection, model, embeddings, top_k, None, request.exact)
+        asked = request.threshold if request.HasField("threshold") else None
+        verdicts = self._matching.decide(matches, model.version, asked, fpir, one_to_one=False)
+        return registry_pb2.MatchFacesResponse(results=[responses.match(v) for v in verdicts])
 
     @translate_errors
     async def CompareEmbeddings(
@@ -395,10 +268,10 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         a, b = list(request.embedding_a), list(request.embedding_b)
         model = convert.model(request.model, a)
         convert.model(request.model, b)
-        similarity = math.fsum(x * y for x, y in zip(a, b, strict=True))
-        threshold = request.threshold if request.HasField("threshold") else self._thresholds.for_model(model.version)
+        asked = request.threshold if request.HasField("threshold") else None
+        compared = self._matching.compare(model.version, a, b, asked)
         return registry_pb2.CompareEmbeddingsResponse(
-            similarity=similarity, match=similarity >= threshold, threshold=threshold
+            similarity=compared.similarity, match=compared.match, threshold=compared.threshold
         )
 
     # -- re-embedding
@@ -408,23 +281,15 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.ListAlignedCropsRequest, context: Context
     ) -> registry_pb2.ListAlignedCropsResponse:
         collection = convert.collection_name(request.collection)
-        async with self._session() as session:
-            page = await repository.list_aligned_crops(
-                session,
-                collection,
-                self._page_size(request.page_size),
-                request.page_token,
-                request.unstaged_for_version,
-            )
+        page = await reembedding.list_aligned_crops(
+            self._db,
+            collection,
+            self._page_size(request.page_size),
+            request.page_token,
+            request.unstaged_for_version,
+        )
         return registry_pb2.ListAlignedCropsResponse(
-            crops=[
-                registry_pb2.AlignedCrop(
-                    face_id=str(c.face_id),
-                    aligned=types_pb2.RgbImage(width=c.width, height=c.height, pixels=c.pixels),
-                )
-                for c in page.items
-            ],
-            next_page_token=page.next_token,
+            crops=[responses.aligned_crop(c) for c in page.items], next_page_token=page.next_token
         )
 
     @translate_errors
@@ -439,8 +304,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             vectors.append((convert.uuid_arg(item.face_id, "face id"), embedding))
         if not vectors:
             return registry_pb2.StageEmbeddingsResponse(staged=0)
-        async with self._session() as session:
-            staged = await repository.stage_embeddings(session, collection, model, vectors)
+        staged = await reembedding.stage_embeddings(self._db, collection, model, vectors)
         return registry_pb2.StageEmbeddingsResponse(staged=staged)
 
     @translate_errors
@@ -451,9 +315,8 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         info = request.model
         if not info.name or not info.version or not info.dimension:
             raise InvalidArgument("The new model (name, version, dimension) is required.")
-        model = repository.ModelRef(info.name, info.version, info.dimension)
-        async with self._session() as session:
-            return convert.collection(await repository.commit_reembedding(session, collection, model))
+        model = ModelRef(info.name, info.version, info.dimension)
+        return convert.collection(await reembedding.commit_reembedding(self._db, collection, model))
 
     # -- bulk export and import
 
@@ -462,11 +325,8 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.ExportCollectionRequest, context: Context
     ) -> AsyncIterator[registry_pb2.DataChunk]:
         collection = convert.collection_name(request.collection)
-        try:
-            async for chunk in bulk.export_collection(self._engine, collection, request.include_images):
-                yield registry_pb2.DataChunk(data=chunk)
-        except (OperationalError, InterfaceError) as exc:
-            raise ServiceUnavailable("The database is unavailable; try again shortly.") from exc
+        async for chunk in bulk.export_collection(self._db, collection, request.include_images):
+            yield registry_pb2.DataChunk(data=chunk)
 
     @translate_errors
     async def ImportCollection(
@@ -484,10 +344,9 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
 
         try:
             key = convert.idempotency_key(first.idempotency_key)
-            async with self._session() as session:
-                done = await bulk.import_collection(
-                    session, collection, collection_file.lines(chunks()), first.new_ids, key
-                )
+            done = await bulk.import_collection(
+                self._db, collection, collection_file.lines(chunks()), first.new_ids, key
+            )
         except FacerecError:
             # Refused (nothing was kept). Say so now, so the client stops sending and closes its
             # side, and send the status only then: sent mid-stream, it can reach the client as a
@@ -501,14 +360,8 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         else:
             log.info("imported %d people and %d faces into '%s'", done.people, done.faces, collection)
         if self._indexes is not None and not done.replayed:
-            # Answered means searchable here at full speed (other replicas load on their next sync).
             # Not for a replay: its client lost the first answer, maybe to this wait; it has one now.
-            try:
-                if done.seed is not None:
-                    await self._indexes.seed(*done.seed)
-                await self._indexes.load_now(done.collection_id)
-            except Exception:  # the import stands; searches scan in SQL until a later load succeeds
-                log.exception("the index of '%s' did not load after its import", collection)
+            await self._indexes.take_import(collection, done.collection_id, done.seed)
         return registry_pb2.ImportCollectionResponse(
             collection=convert.collection(done.collection),
             people_imported=done.people,
@@ -525,112 +378,36 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         if len(request.key_sha256) != 64:
             raise InvalidArgument("key_sha256 must be a hex SHA-256.")
         name = convert.person_name(request.name)
-        collections = [convert.collection_name(c) for c in request.collections]
-        async with self._session() as session:
-            key = await repository.create_api_key(
-                session, name, request.scope, collections, request.key_sha256, request.prefix[:16], _actor(context)
-            )
-        return _api_key(key)
+        allowed = [convert.collection_name(c) for c in request.collections]
+        key = await keys.create_api_key(
+            self._db, name, request.scope, allowed, request.key_sha256, request.prefix[:16], _actor(context)
+        )
+        return responses.api_key(key)
 
     @translate_errors
     async def ListApiKeys(
         self, request: registry_pb2.ListApiKeysRequest, context: Context
     ) -> registry_pb2.ListApiKeysResponse:
-        async with self._session() as session:
-            keys = await repository.list_api_keys(session)
-        return registry_pb2.ListApiKeysResponse(keys=[_api_key(k) for k in keys])
+        found = await keys.list_api_keys(self._db)
+        return registry_pb2.ListApiKeysResponse(keys=[responses.api_key(k) for k in found])
 
     @translate_errors
     async def RevokeApiKey(self, request: registry_pb2.RevokeApiKeyRequest, context: Context) -> registry_pb2.ApiKey:
         key_id = convert.uuid_arg(request.key_id, "key id")
-        async with self._session() as session:
-            return _api_key(await repository.revoke_api_key(session, key_id, _actor(context)))
+        return responses.api_key(await keys.revoke_api_key(self._db, key_id, _actor(context)))
 
     @translate_errors
     async def GetApiKeyByHash(
         self, request: registry_pb2.GetApiKeyByHashRequest, context: Context
     ) -> registry_pb2.ApiKey:
-        async with self._session() as session:
-            return _api_key(await repository.api_key_by_hash(session, request.key_sha256))
+        return responses.api_key(await keys.api_key_by_hash(self._db, request.key_sha256))
 
     @translate_errors
     async def ListAuditEvents(
         self, request: registry_pb2.ListAuditEventsRequest, context: Context
     ) -> registry_pb2.ListAuditEventsResponse:
         collection = convert.collection_name(request.collection) if request.collection else None
-        async with self._session() as session:
-            events = await repository.list_audit_events(
-                session, collection, self._page_size(request.page_size), request.before_event_id
-            )
-        return registry_pb2.ListAuditEventsResponse(
-            events=[
-                registry_pb2.AuditEvent(
-                    event_id=e.id,
-                    at=convert.timestamp(e.at),
-                    actor=e.actor,
-                    action=e.action,
-                    collection=e.collection or "",
-                    targets=e.targets,
-                )
-                for e in events
-            ]
+        events = await keys.list_audit_events(
+            self._db, collection, self._page_size(request.page_size), request.before_event_id
         )
-
-
-@dataclass
-class Resources:
-    """What the server holds besides itself, released after it stops."""
-
-    engine: AsyncEngine
-    search_connections: SearchConnections
-    indexes: SearchIndexes | None
-
-    async def close(self) -> None:
-        if self.indexes is not None:
-            await self.indexes.close()
-        await self.search_connections.close()
-        await self.engine.dispose()
-
-
-def search_indexes(engine: AsyncEngine, settings: RegistrySettings) -> SearchIndexes | None:
-    if not settings.search_index:
-        return None
-    index = IndexSettings(
-        factory=settings.index_factory,
-        min_faces=settings.index_min_faces,
-        candidates=settings.index_candidates,
-        threads=settings.index_threads,
-    )
-    sync = SyncSettings(interval_s=settings.index_sync_interval_s, tombstone_retention_s=settings.tombstone_retention_s)
-    return SearchIndexes(engine, index, sync)
-
-
-async def create_server(
-    settings: RegistrySettings,
-) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer, Resources]:
-    """Listen at once, migrate once the database answers, then report SERVING.
-
-    The port is bound first and health says NOT_SERVING while the database is unreachable
-    (started later, restarting): the replica waits and retries rather than exiting, so start
-    order does not matter. Search indexes load in the background: until a collection's is
-    ready, its searches scan in SQL (exact), so the replica serves at once.
-    """
-    server, port, health_servicer = await new_server(settings)
-    engine = create_async_engine(settings.database_url, pool_size=settings.pool_size, pool_pre_ping=True)
-    # Searches through a current index need one statement: no transaction, no ping first
-    # (a stale connection fails that statement and the search takes the checked way).
-    search_connections = SearchConnections(conninfo(engine), settings.pool_size)
-    metrics.watch_pool("main", engine)
-    metrics.watch_connections("search", search_connections)
-    indexes = search_indexes(engine, settings)
-    registry_pb2_grpc.add_RegistryServiceServicer_to_server(
-        RegistryServicer(engine, settings, indexes, search_connections), server
-    )
-    await server.start()
-    await migrate_when_reachable(settings.database_url, settings.database_retry_max_s)
-    await set_serving(health_servicer, [SERVICE_NAME])
-    if indexes is not None:
-        indexes.start()
-        await indexes.load_all()
-    log.info("registry serving on %s:%d", settings.host, port)
-    return server, port, health_servicer, Resources(engine, search_connections, indexes)
+        return registry_pb2.ListAuditEventsResponse(events=[responses.audit_event(e) for e in events])

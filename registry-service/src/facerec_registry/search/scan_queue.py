@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from facerec_registry import metrics
-from facerec_registry.vector_index import CollectionIndex, Floats, Hit, Method
+from facerec_registry.face_arrays import Floats
+from facerec_registry.search.vector_index import CollectionIndex, Hit, Method
 
 Results = list[tuple[list[Hit], Method]]
 # Queries one read answers at most: candidates and latency grow with the batch.

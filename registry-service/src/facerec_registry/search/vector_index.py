@@ -1,6 +1,6 @@
 """One collection's face vectors held in memory, searched exhaustively or through a compressed index.
 
-Pure computation, no database: `search_index` keeps these in step with PostgreSQL.
+Pure computation, no database: `search.indexes` keeps these in step with PostgreSQL.
 
 A `CollectionIndex` is a `base` (a frozen block of rows, with a FAISS product-quantisation
 index over it once large enough) plus a `delta` of rows added since the base was built,
@@ -21,40 +21,10 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from facerec_registry.ann import ShardedIndex, inner_products
+from facerec_registry.face_arrays import Floats, Ids, Rows
+from facerec_registry.search.ann import ShardedIndex, inner_products
 
 Method = Literal["exact", "index"]
-UUIDS = np.dtype("V16")  # uuid.UUID.bytes, so ids sort, compare and search without Python objects
-
-Floats = npt.NDArray[np.float32]
-Ids = npt.NDArray[np.void]
-
-
-@dataclass(frozen=True)
-class Rows:
-    """Faces as three aligned arrays."""
-
-    vectors: Floats  # (n, dim), L2-normalised
-    face_ids: Ids  # (n,) 16-byte UUIDs
-    person_ids: Ids  # (n,)
-
-    @classmethod
-    def empty(cls, dimension: int) -> Rows:
-        return cls(np.empty((0, dimension), np.float32), np.empty(0, UUIDS), np.empty(0, UUIDS))
-
-    def __len__(self) -> int:
-        return len(self.face_ids)
-
-    def take(self, keep: npt.NDArray[np.bool_] | npt.NDArray[np.intp]) -> Rows:
-        return Rows(self.vectors[keep], self.face_ids[keep], self.person_ids[keep])
-
-    @staticmethod
-    def concat(parts: list[Rows]) -> Rows:
-        return Rows(
-            np.concatenate([p.vectors for p in parts]),
-            np.concatenate([p.face_ids for p in parts]),
-            np.concatenate([p.person_ids for p in parts]),
-        )
 
 
 @dataclass(frozen=True)
@@ -277,4 +247,4 @@ def _best_per_person(scores: Floats, faces: Ids, people: Ids, top_k: int) -> lis
         look = min(valid, look * 4)
 
 
-__all__ = ["CollectionIndex", "Hit", "IndexSettings", "Method", "Rows"]
+__all__ = ["CollectionIndex", "Hit", "IndexSettings", "Method"]

@@ -1,4 +1,4 @@
-"""SQL of bulk export and import (the collection file of `collection_file`).
+"""Bulk export and import of a collection (the file format is `collection_file`'s).
 
 Import writes with COPY in one transaction under the collection's row lock: a bad line,
 a model mismatch or a broken stream rolls all of it back. An import with an idempotency key
@@ -16,27 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from psycopg import AsyncConnection
 from psycopg.errors import ForeignKeyViolation, UniqueViolation
 from sqlalchemy import delete, exists, func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from facerec_common.errors import AlreadyExists, ExternalIdTaken, InvalidArgument
 from facerec_registry import collection_file as cf
-from facerec_registry import copy_format
-from facerec_registry.face_rows import CollectionState
-from facerec_registry.repository import (
-    CollectionInfo,
-    ModelRef,
-    _bind_model,
-    _collection,
-    _collection_info,
-    _model_of,
-    _next_seq,
-)
-from facerec_registry.search_index import read_snapshot
-from facerec_registry.tables import Collection, Face, ImportReceipt, Person
-from facerec_registry.vector_index import UUIDS, Rows
+from facerec_registry.face_arrays import UUIDS, Rows
+from facerec_registry.store import copy_format
+from facerec_registry.store.change_log import next_seq
+from facerec_registry.store.connection import Database, driver_of, failures_as_unavailable, session_on
+from facerec_registry.store.lookups import bind_model, collection_info, find_collection, model_of
+from facerec_registry.store.records import CollectionInfo, CollectionState, ModelRef
+from facerec_registry.store.tables import Collection, Face, ImportReceipt, Person
 
 CHUNK_BYTES = 1 << 20
 # Larger imports are read back from the database by the search index instead.
@@ -53,7 +45,7 @@ class Imported:
     people: int
     faces: int
     # The collection as the import left it and every face it holds, when it held none before:
-    # the search index is built from these rather than read back (search_index.seed).
+    # the search index is built from these rather than read back (search.indexes.seed).
     seed: tuple[CollectionState, Rows] | None = None
     # The answer of an earlier import with the same idempotency key: nothing was imported now.
     replayed: bool = False
@@ -85,24 +77,25 @@ class _SeedRows:
 
 
 async def import_collection(
-    session: AsyncSession,
+    db: Database,
     collection_name: str,
     records: AsyncIterator[tuple[int, bytes]],
     new_ids: bool,
     key: str | None = None,
 ) -> Imported:
     analysed: list[str] = []
-    try:
-        return await _import(session, collection_name, records, new_ids, key, analysed)
-    except BaseException:
-        if analysed:
-            # ANALYZE writes a table's row count in place, outside the transaction: rolled back,
-            # the import's rows would stay counted (a million phantom faces skew every plan
-            # until autovacuum comes by). Count again.
-            with contextlib.suppress(Exception):
-                async with session.begin():
-                    await session.execute(text(f"ANALYZE {', '.join(analysed)}"))
-        raise
+    async with db.session() as session:
+        try:
+            return await _import(session, collection_name, records, new_ids, key, analysed)
+        except BaseException:
+            if analysed:
+                # ANALYZE writes a table's row count in place, outside the transaction: rolled
+                # back, the import's rows would stay counted (a million phantom faces skew every
+                # plan until autovacuum comes by). Count again.
+                with contextlib.suppress(Exception):
+                    async with session.begin():
+                        await session.execute(text(f"ANALYZE {', '.join(analysed)}"))
+            raise
 
 
 async def _import(
@@ -141,18 +134,18 @@ async def _import(
             text("INSERT INTO collections (id, name) VALUES (:id, :name) ON CONFLICT (name) DO NOTHING"),
             {"id": uuid.uuid4(), "name": collection_name},
         )
-        collection = await _collection(session, collection_name, for_update=True)
+        collection = await find_collection(session, collection_name, for_update=True)
         # Under these locks: an import with the same key that was running meanwhile has committed.
         replay = await _replay(session, collection_name, key, fingerprint) if key else None
         if replay is not None:
             return replay
-        await _bind_model(session, collection, header.model)
+        await bind_model(session, collection, header.model)
         await session.flush()
-        seq = await _next_seq(session, collection)
+        seq = await next_seq(session, collection)
         now = datetime.now(UTC)
         empty = not await session.scalar(select(exists().where(Face.collection_id == collection.id)))
         seed = _SeedRows.room_for(header.faces, dimension) if empty else None
-        raw: AsyncConnection = (await (await session.connection()).get_raw_connection()).driver_connection  # type: ignore[assignment]
+        raw = await driver_of(session)
         people: dict[uuid.UUID, uuid.UUID] = {}  # id in the file -> id stored
         external_ids: set[str] = set()
         faces = 0
@@ -243,7 +236,7 @@ async def _import(
                 )
             )
         await session.refresh(collection)
-        info = await _collection_info(session, collection)
+        info = await collection_info(session, collection)
         seeded = None
         if seed is not None and seed.filled == len(seed.rows) == faces:
             state = CollectionState(
@@ -275,7 +268,7 @@ async def _replay(session: AsyncSession, collection_name: str, key: str, fingerp
             f"The idempotency key '{key}' names another import into '{collection_name}' (another file, or "
             "new_ids set otherwise); send this one with a key of its own. Nothing was imported."
         )
-    info = await _collection_info(session, collection)
+    info = await collection_info(session, collection)
     return Imported(collection.id, info, receipt.people_imported, receipt.faces_imported, replayed=True)
 
 
@@ -285,12 +278,18 @@ async def _chain(first: tuple[int, bytes], rest: AsyncIterator[tuple[int, bytes]
         yield item
 
 
-async def export_collection(engine: AsyncEngine, collection_name: str, include_images: bool) -> AsyncIterator[bytes]:
+async def export_collection(db: Database, collection_name: str, include_images: bool) -> AsyncIterator[bytes]:
     """The collection file in chunks of about a megabyte, from one consistent snapshot."""
-    async with read_snapshot(engine) as conn:
-        session = AsyncSession(bind=conn)
-        collection = await _collection(session, collection_name)
-        model = _model_of(collection) or ModelRef("", "", 0)
+    with failures_as_unavailable():
+        async for chunk in _export(db, collection_name, include_images):
+            yield chunk
+
+
+async def _export(db: Database, collection_name: str, include_images: bool) -> AsyncIterator[bytes]:
+    async with db.read_snapshot() as conn:
+        session = session_on(conn)
+        collection = await find_collection(session, collection_name)
+        model = model_of(collection) or ModelRef("", "", 0)
         people_count = await session.scalar(
             select(func.count()).select_from(Person).where(Person.collection_id == collection.id)
         )

@@ -1,46 +1,30 @@
 """A collection's faces read out of PostgreSQL for the search index, by binary COPY.
 
 The rows are parsed by numpy in blocks, without a Python object per row. A full load (start-up,
-import, reload) runs on its own blocking connection in a worker thread: psycopg's blocking COPY
-spends less per row than its asyncio one (100k faces: 1.8 vs 2.4 s), and the event loop keeps
-serving meanwhile. Catching up a few changes reads on the caller's asyncio connection.
+import, reload) runs on its own blocking connection in a worker thread (`Database.blocking_snapshot`
+says why); catching up a few changes reads on the caller's asyncio connection.
 """
 
 from __future__ import annotations
 
 import itertools
 import uuid
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import psycopg
 from psycopg import AsyncConnection, sql
 
-from facerec_registry import copy_format
-from facerec_registry.vector_index import UUIDS, Ids, Rows
+from facerec_registry.face_arrays import UUIDS, Ids, Names, Rows
+from facerec_registry.store import copy_format
+from facerec_registry.store.connection import Database
+from facerec_registry.store.records import CollectionState
 
 PARSE_BLOCK_BYTES = 4 << 20
 STATE_SQL = (
     "SELECT name, model_version, dimension, change_seq, reload_seq FROM collections "
     "WHERE id = %s AND model_version IS NOT NULL"
 )
-ALL_STATES_SQL = (
-    "SELECT id, name, model_version, dimension, change_seq, reload_seq FROM collections WHERE model_version IS NOT NULL"
-)
 COUNT_SQL = "SELECT count(*) FROM faces WHERE collection_id = %s AND model_version = %s AND seq > %s"
-
-
-@dataclass(frozen=True)
-class CollectionState:
-    """What a search read of its collection's row: where the index must be to answer it."""
-
-    collection_id: uuid.UUID
-    name: str
-    model_version: str
-    dimension: int
-    change_seq: int
-    reload_seq: int
 
 
 class CopyParser:
@@ -123,73 +107,32 @@ async def copy_faces(conn: AsyncConnection, state: CollectionState, after_seq: i
     return parser.rows()
 
 
-def load_collection(dsn: str, collection_id: uuid.UUID) -> tuple[CollectionState | None, Rows | None, Names]:
+def load_collection(db: Database, collection_id: uuid.UUID) -> tuple[CollectionState | None, Rows | None, Names]:
     """The collection's row, all its faces and the names of their people, in one snapshot, on a
-    connection of its own (blocking)."""
-    with psycopg.connect(dsn, autocommit=False) as conn:
-        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        conn.read_only = True
-        with conn.transaction():
-            found = conn.execute(STATE_SQL, (collection_id,)).fetchone()
-            if found is None:
-                return None, None, {}
-            state = CollectionState(collection_id, *found)
-            count = conn.execute(COUNT_SQL, (collection_id, state.model_version, -1)).fetchone()
-            parser = CopyParser(int(count[0]) if count else 0, state.dimension)
-            with conn.cursor() as copying, copying.copy(copy_query(state, -1)) as copy:
-                while chunk := copy.read():
-                    parser.feed(chunk)
-            # Row by row, not through a list of them all (500k people at 1M faces).
-            names: Names = dict(conn.execute(NAMES_SQL, (collection_id,)))
-            rows = parser.rows()
-            return state, rows, names_of(names, rows.person_ids)
+    connection of its own (blocking: for a worker thread)."""
+    with db.blocking_snapshot() as conn:
+        found = conn.execute(STATE_SQL, (collection_id,)).fetchone()
+        if found is None:
+            return None, None, {}
+        state = CollectionState(collection_id, *found)
+        count = conn.execute(COUNT_SQL, (collection_id, state.model_version, -1)).fetchone()
+        parser = CopyParser(int(count[0]) if count else 0, state.dimension)
+        with conn.cursor() as copying, copying.copy(copy_query(state, -1)) as copy:
+            while chunk := copy.read():
+                parser.feed(chunk)
+        # Row by row, not through a list of them all (500k people at 1M faces).
+        names: Names = dict(conn.execute(NAMES_SQL, (collection_id,)))
+        rows = parser.rows()
+        return state, rows, names_of(names, rows.person_ids)
 
 
-# People's names by 16-byte id, as search answers give them. A replica holds the names of the
-# people its faces belong to, no others: they come with their faces, a rename is a change of its
-# own (people.seq), and a name goes when its person's last face does. A person without faces
-# could be deleted without a change any replica reads (no face of theirs goes), so their name is
-# never held.
-Names = dict[bytes, str]
+# A replica holds the names of the people its faces belong to, no others: they come with their
+# faces, a rename is a change of its own (people.seq), and a name goes when its person's last face
+# does. A person without faces could be deleted without a change any replica reads (no face of
+# theirs goes), so their name is never held.
 # Every name of a collection: a full load then keeps those of its faces' people (`names_of`, in
 # memory: ~0.35 s at 1M faces, where a semi-join in SQL took 0.9-2.1 s).
 NAMES_SQL = "SELECT uuid_send(id), name FROM people WHERE collection_id = %s"
-HELD_NAMES_SQL = NAMES_SQL + " AND EXISTS (SELECT FROM faces WHERE person_id = people.id)"
-# seq > 0 spelled out: the condition of the index of renamed people, which a parameter alone is not.
-CHANGED_NAMES_SQL = (
-    "SELECT uuid_send(id), name FROM people WHERE collection_id = %(id)s AND (seq > 0 AND seq > %(seq)s "
-    "AND EXISTS (SELECT FROM faces WHERE person_id = people.id) OR id = ANY(%(ids)s))"
-)
-# Of some people, those with no face left (deleted people have none).
-FACELESS_PEOPLE_SQL = (
-    "SELECT uuid_send(p) FROM unnest(%s::uuid[]) AS p WHERE NOT EXISTS (SELECT FROM faces WHERE person_id = p)"
-)
-
-
-async def changed_names(conn: AsyncConnection, collection_id: uuid.UUID, after_seq: int, added: Rows) -> Names:
-    """Names of the people renamed after `after_seq` who hold faces, and of the people `added`
-    faces belong to."""
-    people = np.unique(added.person_ids)
-    if len(people) > 10_000:  # a large import: every held name, rather than a list of ids that long
-        cursor = await conn.execute(HELD_NAMES_SQL, (collection_id,))
-        return {person: name async for person, name in cursor}
-    cursor = await conn.execute(CHANGED_NAMES_SQL, {"id": collection_id, "seq": after_seq, "ids": _uuid_array(people)})
-    return dict(await cursor.fetchall())
-
-
-async def read_names(conn: AsyncConnection, collection_id: uuid.UUID) -> Names:
-    """Every name of the collection, in the caller's transaction (for `names_of`)."""
-    cursor = await conn.execute(NAMES_SQL, (collection_id,))
-    return {person: name async for person, name in cursor}
-
-
-async def faceless_people(conn: AsyncConnection, people: Ids) -> Ids:
-    """Those of `people` (16-byte ids) left without a face, deleted or not, in the caller's
-    transaction: their faces' deletes are what tells a replica to look."""
-    if not len(people):
-        return people
-    cursor = await conn.execute(FACELESS_PEOPLE_SQL, (_uuid_array(people),))
-    return np.array([row[0] for row in await cursor.fetchall()], dtype=UUIDS)
 
 
 def names_of(names: Names, person_ids: Ids) -> Names:
@@ -214,8 +157,3 @@ def _key(ids: Ids) -> npt.NDArray[np.uint64]:
     halves = np.ascontiguousarray(ids).view(np.uint64).reshape(-1, 2)
     mixed: npt.NDArray[np.uint64] = halves[:, 0] ^ (halves[:, 1] * np.uint64(0x9E3779B97F4A7C15))
     return mixed
-
-
-def _uuid_array(ids: Ids) -> str:
-    """16-byte ids as a PostgreSQL uuid[] literal (one parameter, however many)."""
-    return "{" + ",".join(i.tobytes().hex() for i in ids) + "}"

@@ -1,7 +1,7 @@
 """Every registry replica's in-memory search indexes, kept in step with PostgreSQL.
 
 PostgreSQL stays the only source of truth. Each write to a collection takes the next
-`collections.change_seq` under the collection's row lock (repository._next_seq): an added
+`collections.change_seq` under the collection's row lock (store.change_log): an added
 face carries it in `faces.seq`, a deleted one leaves its id in `face_tombstones` with it.
 Because writers hold the lock until they commit, every change up to the `change_seq` a
 reader sees is committed and visible to it. So before a search, a replica whose index has
@@ -27,27 +27,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import psycopg
-from psycopg import AsyncConnection
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection as SAConnection
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from facerec_common.errors import InvalidArgument
-from facerec_registry.face_rows import (
-    ALL_STATES_SQL,
-    STATE_SQL,
-    CollectionState,
-    Names,
-    changed_names,
-    copy_faces,
-    faceless_people,
-    load_collection,
-    names_of,
-    read_names,
-)
-from facerec_registry.scan_queue import ScanQueue
-from facerec_registry.vector_index import UUIDS, CollectionIndex, Hit, IndexSettings, Method, Rows
+from facerec_registry.face_arrays import Names, Rows
+from facerec_registry.search.scan_queue import ScanQueue
+from facerec_registry.search.vector_index import CollectionIndex, Hit, IndexSettings, Method
+from facerec_registry.store import index_reads
+from facerec_registry.store.connection import Database
+from facerec_registry.store.face_rows import load_collection, names_of
+from facerec_registry.store.records import CollectionState
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +59,10 @@ class SyncSettings:
 
 
 class SearchIndexes:
-    def __init__(self, engine: AsyncEngine, index: IndexSettings, sync: SyncSettings) -> None:
-        self._engine = engine
+    def __init__(self, db: Database, index: IndexSettings, sync: SyncSettings) -> None:
+        self._db = db
         # Full loads read on a blocking connection of their own, in a thread (face_rows), a few
         # at a time: at start-up every collection loads, and each load holds a connection.
-        self._dsn = conninfo(engine)
         self._full_loads = asyncio.Semaphore(FULL_LOADS_AT_ONCE)
         self._settings = index
         self._sync = sync
@@ -105,18 +92,12 @@ class SearchIndexes:
 
     async def load_all(self) -> None:
         """Start loading every collection that holds faces and has no index here yet (at start-up)."""
-        await self._load_missing(await self._states())
+        await self._load_missing(await index_reads.collection_states(self._db))
 
     async def _load_missing(self, states: dict[uuid.UUID, CollectionState]) -> None:
         for collection_id in states:
             if collection_id not in self._indexes:
                 await self._ensure_loading(collection_id)
-
-    async def _states(self) -> dict[uuid.UUID, CollectionState]:
-        """Every collection's change state, in one statement."""
-        async with self._engine.connect() as conn:
-            cursor = await (await _driver(conn)).execute(ALL_STATES_SQL)
-            return {row[0]: CollectionState(*row) for row in await cursor.fetchall()}
 
     # -- search
 
@@ -184,6 +165,19 @@ class SearchIndexes:
             self._rebuilding = asyncio.create_task(self._rebuild(index))
             await asyncio.shield(self._rebuilding)
 
+    async def take_import(
+        self, collection_name: str, collection_id: uuid.UUID, seed: tuple[CollectionState, Rows] | None
+    ) -> None:
+        """Index what an import just committed before it is answered: answered means searchable
+        here at full speed (other replicas load on their next sync). A failure is logged, not
+        raised: the import stands, and searches scan in SQL until a later load succeeds."""
+        try:
+            if seed is not None:
+                await self.seed(*seed)
+            await self.load_now(collection_id)
+        except Exception:
+            log.exception("the index of '%s' did not load after its import", collection_name)
+
     def status(self, collection_id: uuid.UUID) -> tuple[str, int, int]:
         """(state, faces indexed, bytes held): state is ready, loading or absent."""
         index = self._indexes.get(collection_id)
@@ -220,7 +214,7 @@ class SearchIndexes:
         started = time.monotonic()
         async with self._lock(collection_id):
             async with self._full_loads:
-                state, rows, names = await asyncio.to_thread(load_collection, self._dsn, collection_id)
+                state, rows, names = await asyncio.to_thread(load_collection, self._db, collection_id)
             if state is None or rows is None:
                 self._indexes.pop(collection_id, None)
                 return None
@@ -244,8 +238,7 @@ class SearchIndexes:
             if current is not None and current.applied_seq >= state.change_seq:
                 return current  # caught up meanwhile (it had no faces: now it has these)
             # Names read now are at least as new as `state`; a rename since is caught up as a change.
-            async with self._engine.connect() as conn:
-                names = await read_names(await _driver(conn), state.collection_id)
+            names = await index_reads.collection_names(self._db, state.collection_id)
             names = await asyncio.to_thread(names_of, names, rows.person_ids)
             return await self._install(state, rows, names, "handed over by its import")
 
@@ -270,8 +263,8 @@ class SearchIndexes:
     async def _catch_up(self, index: CollectionIndex) -> None:
         collection_id = uuid.UUID(bytes=index.collection_id)
         async with self._lock(collection_id):
-            async with read_snapshot(self._engine) as conn:
-                state = await _read_state(conn, collection_id)
+            async with index_reads.change_reads(self._db) as reads:
+                state = await reads.state(collection_id)
                 if state is None:
                     self._indexes.pop(collection_id, None)
                     return
@@ -282,11 +275,10 @@ class SearchIndexes:
                     return
                 if state.change_seq <= index.applied_seq:
                     return
-                removed = await _tombstones(conn, collection_id, index.applied_seq)
-                driver = await _driver(conn)
-                added = await copy_faces(driver, state, after_seq=index.applied_seq)
-                names = await changed_names(driver, collection_id, index.applied_seq, added)
-                gone = await faceless_people(driver, index.people_of(removed))
+                removed = await reads.tombstones(collection_id, index.applied_seq)
+                added = await reads.faces(state, after_seq=index.applied_seq)
+                names = await reads.changed_names(collection_id, index.applied_seq, added)
+                gone = await reads.faceless_people(index.people_of(removed))
             index.apply(removed, added, state.change_seq, names, gone)
 
     def _lock(self, collection_id: uuid.UUID) -> asyncio.Lock:
@@ -308,7 +300,7 @@ class SearchIndexes:
         # One statement for every collection's state, and a snapshot read only where one changed:
         # a round costs the same however many collections sit idle (a transaction each was ~2 ms
         # of this loop per collection per round).
-        states = await self._states()
+        states = await index_reads.collection_states(self._db)
         for index in list(self._indexes.values()):
             state = states.get(uuid.UUID(bytes=index.collection_id))
             if state is None or not _fresh(index, state):
@@ -336,26 +328,7 @@ class SearchIndexes:
         )
 
     async def _prune_tombstones(self) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                text(
-                    "WITH gone AS (DELETE FROM face_tombstones WHERE created_at < now() - make_interval(secs => :s) "
-                    "RETURNING collection_id, seq) "
-                    "UPDATE collections c SET reload_seq = greatest(c.reload_seq, m.seq) "
-                    "FROM (SELECT collection_id, max(seq) AS seq FROM gone GROUP BY collection_id) m "
-                    "WHERE c.id = m.collection_id"
-                ),
-                {"s": self._sync.tombstone_retention_s},
-            )
-
-
-def conninfo(engine: AsyncEngine) -> str:
-    """libpq's connection string for the engine's database, as its own driver connects (several
-    hosts, passwords with any characters), with a bound on connecting."""
-    _, params = engine.dialect.create_connect_args(engine.url)
-    params.pop("context", None)  # SQLAlchemy's own, not libpq's
-    params.setdefault("connect_timeout", 10)
-    return psycopg.conninfo.make_conninfo(**params)
+        await index_reads.prune_tombstones(self._db, self._sync.tombstone_retention_s)
 
 
 def _fresh(index: CollectionIndex, state: CollectionState) -> bool:
@@ -364,34 +337,3 @@ def _fresh(index: CollectionIndex, state: CollectionState) -> bool:
 
 def _needs_reload(index: CollectionIndex, state: CollectionState) -> bool:
     return index.model_version != state.model_version or index.applied_seq < state.reload_seq
-
-
-@contextlib.asynccontextmanager
-async def read_snapshot(engine: AsyncEngine):  # type: ignore[no-untyped-def]
-    """A read-only transaction whose queries all see one snapshot of the database."""
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="REPEATABLE READ")
-        async with conn.begin():
-            yield conn
-
-
-async def _driver(conn: SAConnection) -> AsyncConnection:
-    """psycopg's own connection under `conn`, in the same transaction (for COPY)."""
-    raw: AsyncConnection = (await conn.get_raw_connection()).driver_connection  # type: ignore[assignment]
-    return raw
-
-
-async def _read_state(conn: SAConnection, collection_id: uuid.UUID) -> CollectionState | None:
-    row = await (await (await _driver(conn)).execute(STATE_SQL, (collection_id,))).fetchone()
-    return CollectionState(collection_id, *row) if row is not None else None
-
-
-async def _tombstones(conn: SAConnection, collection_id: uuid.UUID, after_seq: int) -> np.ndarray:
-    rows = await conn.execute(
-        text("SELECT face_id FROM face_tombstones WHERE collection_id = :id AND seq > :seq"),
-        {"id": collection_id, "seq": after_seq},
-    )
-    return np.array([r.face_id.bytes for r in rows], dtype=UUIDS)
-
-
-__all__ = ["CollectionState", "SearchIndexes", "SyncSettings"]
