@@ -35,8 +35,7 @@ def test_every_domain_error_is_in_the_table_as_the_tree_says() -> None:
         code: (rows.get(code), (cls.grpc_status.name, str(cls.http_status)))
         for code, cls in errors.ERRORS_BY_CODE.items()
         # POOR_QUALITY: a family name clients never receive; NOT_FOUND: the router's row (the same 404)
-        if code not in {"POOR_QUALITY"} | ROUTING
-        and rows.get(code) != (cls.grpc_status.name, str(cls.http_status))
+        if code not in {"POOR_QUALITY"} | ROUTING and rows.get(code) != (cls.grpc_status.name, str(cls.http_status))
     }
     assert wrong == {}
 
