@@ -14,7 +14,7 @@ from facerec.common.v1 import types_pb2
 from facerec.detector.v1 import detector_pb2
 from facerec.embedder.v1 import embedder_pb2
 from facerec.registry.v1 import registry_pb2
-from facerec_common.packed import pack
+from facerec_common import packed
 from facerec_gateway.backends import Backends
 from facerec_gateway.settings import GatewaySettings
 
@@ -77,7 +77,7 @@ class FakeEmbedder:
         self.embedded += len(request.faces)
         vectors = [vector(crop.pixels[0]) for crop in request.faces]
         return embedder_pb2.EmbedResponse(
-            embeddings=[embedder_pb2.Embedding(vector=pack(np.array(v, np.float32))) for v in vectors],
+            embeddings=[packed.message(v) for v in vectors],
             model=self.model,
         )
 
@@ -121,6 +121,12 @@ class Fakes:
     @staticmethod
     def vector(identity: int) -> list[float]:
         return vector(identity)
+
+    @staticmethod
+    def values(embedding: types_pb2.Embedding) -> list[float]:
+        """What a packed embedding the gateway sent holds."""
+        found: list[float] = packed.unpack(embedding.vector).tolist()
+        return found
 
 
 @pytest.fixture

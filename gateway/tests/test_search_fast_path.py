@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from facerec.registry.v1 import registry_pb2
-from facerec_common import errors
+from facerec_common import errors, packed
 from facerec_gateway import json_body
 from facerec_gateway.app import create_app
 from facerec_gateway.settings import GatewaySettings
@@ -57,7 +57,7 @@ def searches(fakes: Any) -> list[tuple[Any, ...]]:
     def match(r: registry_pb2.MatchFaceRequest) -> registry_pb2.MatchFaceResponse:
         threshold = r.threshold if r.HasField("threshold") else None
         fpir = r.target_fpir if r.HasField("target_fpir") else None
-        calls.append((r.collection, list(r.embedding), r.top_k, threshold, r.exact, fpir))
+        calls.append((r.collection, packed.unpack(r.embedding.vector).tolist(), r.top_k, threshold, r.exact, fpir))
         if r.collection == "gone":
             raise errors.CollectionNotFound("No collection named 'gone'.", collection="gone")
         return REPLY

@@ -31,7 +31,7 @@ async def test_identify_matches_every_face_in_one_registry_call_largest_first(fa
     )
     found, model = await _service(fakes).recognition.identify("staff", b"group", 5, None, 0)
     [request] = fakes.registry.requests["MatchFaces"]
-    assert [list(e.values) for e in request.embeddings] == [fakes.vector(1), fakes.vector(2)]
+    assert [fakes.values(e) for e in request.embeddings] == [fakes.vector(1), fakes.vector(2)]
     assert (request.collection, request.top_k, request.model.version) == ("staff", 5, model.version)
     assert [f.face.box.width for f in found] == [120, 60]
     assert [f.result.match for f in found] == [True, False]
@@ -56,7 +56,7 @@ async def test_enrolling_to_a_person_takes_the_face_that_matches_them_embedding_
     fakes.registry.answers["GetPerson"] = registry_pb2.Person(person_id=PERSON, collection="staff", face_count=2)
 
     def match(request: registry_pb2.MatchFaceRequest) -> registry_pb2.MatchFaceResponse:
-        own = list(request.embedding) == fakes.vector(1)
+        own = fakes.values(request.embedding) == fakes.vector(1)
         return registry_pb2.MatchFaceResponse(match=own, candidates=[_candidate(PERSON, 0.7 if own else 0.1)])
 
     fakes.registry.answers["MatchFace"] = match
@@ -65,7 +65,7 @@ async def test_enrolling_to_a_person_takes_the_face_that_matches_them_embedding_
     assert "matches the person's enrolled faces" in done.choice.reason
     assert fakes.embedder.embedded == 2  # both faces once, to compare; not again to enrol
     [enrolled] = fakes.registry.requests["EnrollFace"]
-    assert (list(enrolled.embedding), enrolled.person_id) == (fakes.vector(1), PERSON)
+    assert (fakes.values(enrolled.embedding), enrolled.person_id) == (fakes.vector(1), PERSON)
 
 
 async def test_enrolling_a_face_close_to_another_person_warns(fakes: Any, face_of: Any) -> None:
@@ -111,7 +111,7 @@ async def test_search_normalises_the_callers_vector_and_asks_the_model_once(fake
     fakes.embedder.GetModel = get_model
     for _ in range(3):
         await service.recognition.search("staff", [3.0, 4.0, 0.0, 0.0], 5, None)
-    sent = [list(r.embedding) for r in fakes.registry.requests["MatchFace"]]
+    sent = [fakes.values(r.embedding) for r in fakes.registry.requests["MatchFace"]]
     assert sent == [pytest.approx([0.6, 0.8, 0.0, 0.0])] * 3
     assert len(calls) == 1  # cached for MODEL_CACHE_S
 
@@ -130,7 +130,9 @@ async def test_reembedding_stages_every_page_then_commits(fakes: Any) -> None:
     fakes.registry.answers["CommitReembedding"] = registry_pb2.Collection(name="staff")
     done = await _service(fakes).transfer.reembed("staff")
     assert done.name == "staff"
-    staged = [(s.face_id, list(s.embedding)) for r in fakes.registry.requests["StageEmbeddings"] for s in r.embeddings]
+    staged = [
+        (s.face_id, fakes.values(s.embedding)) for r in fakes.registry.requests["StageEmbeddings"] for s in r.embeddings
+    ]
     assert staged == [("a", fakes.vector(1)), ("b", fakes.vector(3))]
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
-from facerec_common import errors
+from facerec_common import errors, packed
 from facerec_devstack import synthetic
 
 Stub = registry_pb2_grpc.RegistryServiceStub
@@ -52,7 +52,7 @@ async def _refused(pending) -> errors.FacerecError:  # type: ignore[no-untyped-d
 
 async def _match(stub: Stub, collection: str, probe: np.ndarray, top_k: int = 1, exact: bool = False):  # type: ignore[no-untyped-def]
     request = registry_pb2.MatchFaceRequest(
-        collection=collection, embedding=probe.tolist(), model=MODEL_INFO, top_k=top_k, exact=exact
+        collection=collection, embedding=packed.message(probe), model=MODEL_INFO, top_k=top_k, exact=exact
     )
     return await stub.MatchFace(request, timeout=30)
 

@@ -11,7 +11,7 @@ from google.protobuf import struct_pb2
 
 from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
-from facerec_common import errors
+from facerec_common import errors, packed
 from facerec_common.models import MOBILEFACENET
 
 Stub = registry_pb2_grpc.RegistryServiceStub
@@ -53,7 +53,7 @@ async def _enrol(stub: Stub, collection: str, person_id: str, embedding: list[fl
         registry_pb2.EnrollFaceRequest(
             collection=collection,
             person_id=person_id,
-            embedding=embedding,
+            embedding=packed.message(embedding),
             model=model,
             aligned=CROP,
             display_image=b"j",
@@ -177,13 +177,17 @@ async def test_faces_of_one_person_and_verification_against_them(registry_stub: 
     assert [f.face_id for f in faces.faces] == [a_face]
     # 1:1 against Bob with Alice's vector: Bob is the only candidate, and no match.
     reply = await registry_stub.MatchFace(
-        registry_pb2.MatchFaceRequest(collection=collection, embedding=a, model=MODEL, person_id=bob.person_id),
+        registry_pb2.MatchFaceRequest(
+            collection=collection, embedding=packed.message(a), model=MODEL, person_id=bob.person_id
+        ),
         timeout=10,
     )
     assert [c.person_name for c in reply.candidates] == ["Bob"]
     assert reply.match is False
     reply = await registry_stub.MatchFace(
-        registry_pb2.MatchFaceRequest(collection=collection, embedding=a, model=MODEL, person_id=alice.person_id),
+        registry_pb2.MatchFaceRequest(
+            collection=collection, embedding=packed.message(a), model=MODEL, person_id=alice.person_id
+        ),
         timeout=10,
     )
     assert reply.match is True
@@ -209,10 +213,16 @@ async def test_bulk_delete_reports_both_sides(registry_stub: Stub, collection: s
 async def test_compare_embeddings(registry_stub: Stub) -> None:
     a, b = vec(), vec()
     same = await registry_stub.CompareEmbeddings(
-        registry_pb2.CompareEmbeddingsRequest(embedding_a=a, embedding_b=a, model=MODEL), timeout=10
+        registry_pb2.CompareEmbeddingsRequest(
+            embedding_a=packed.message(a), embedding_b=packed.message(a), model=MODEL
+        ),
+        timeout=10,
     )
     other = await registry_stub.CompareEmbeddings(
-        registry_pb2.CompareEmbeddingsRequest(embedding_a=a, embedding_b=b, model=MODEL), timeout=10
+        registry_pb2.CompareEmbeddingsRequest(
+            embedding_a=packed.message(a), embedding_b=packed.message(b), model=MODEL
+        ),
+        timeout=10,
     )
     assert same.similarity == pytest.approx(1.0, abs=1e-5)
     assert same.match is True
@@ -238,7 +248,9 @@ async def test_reembedding_switches_atomically(registry_stub: Stub, collection: 
         registry_pb2.StageEmbeddingsRequest(
             collection=collection,
             model=NEW_MODEL,
-            embeddings=[registry_pb2.StagedEmbedding(face_id=face_ids[0], embedding=new_vectors[face_ids[0]])],
+            embeddings=[
+                registry_pb2.StagedEmbedding(face_id=face_ids[0], embedding=packed.message(new_vectors[face_ids[0]]))
+            ],
         ),
         timeout=10,
     )
@@ -260,7 +272,9 @@ async def test_reembedding_switches_atomically(registry_stub: Stub, collection: 
         registry_pb2.StageEmbeddingsRequest(
             collection=collection,
             model=NEW_MODEL,
-            embeddings=[registry_pb2.StagedEmbedding(face_id=f, embedding=new_vectors[f]) for f in face_ids[1:]],
+            embeddings=[
+                registry_pb2.StagedEmbedding(face_id=f, embedding=packed.message(new_vectors[f])) for f in face_ids[1:]
+            ],
         ),
         timeout=10,
     )
@@ -271,14 +285,15 @@ async def test_reembedding_switches_atomically(registry_stub: Stub, collection: 
 
     reply = await registry_stub.MatchFace(
         registry_pb2.MatchFaceRequest(
-            collection=collection, embedding=new_vectors[face_ids[2]], model=NEW_MODEL, top_k=3
+            collection=collection, embedding=packed.message(new_vectors[face_ids[2]]), model=NEW_MODEL, top_k=3
         ),
         timeout=10,
     )
     assert reply.candidates[0].similarity == pytest.approx(1.0, abs=1e-4)
     old = await _error(
         registry_stub.MatchFace(
-            registry_pb2.MatchFaceRequest(collection=collection, embedding=vec(), model=MODEL), timeout=10
+            registry_pb2.MatchFaceRequest(collection=collection, embedding=packed.message(vec()), model=MODEL),
+            timeout=10,
         )
     )
     assert type(old) is errors.ModelMismatch

@@ -21,7 +21,7 @@ import pytest
 
 from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
-from facerec_common import errors
+from facerec_common import errors, packed
 from facerec_devstack import synthetic
 from facerec_registry.search import indexes as search_indexes
 from facerec_registry.search.indexes import SearchIndexes
@@ -58,17 +58,17 @@ async def _refused(pending) -> errors.FacerecError:  # type: ignore[no-untyped-d
 
 async def _match(stub: Stub, collection: str, probe: np.ndarray, top_k: int = 1, exact: bool = False):  # type: ignore[no-untyped-def]
     request = registry_pb2.MatchFaceRequest(
-        collection=collection, embedding=probe.tolist(), model=MODEL_INFO, top_k=top_k, exact=exact
+        collection=collection, embedding=packed.message(probe), model=MODEL_INFO, top_k=top_k, exact=exact
     )
     return await stub.MatchFace(request, timeout=30)
 
 
-async def _enroll_new_person(stub: Stub, collection: str, name: str, vector: np.ndarray):  # type: ignore[no-untyped-def]
+async def _enrol_new_person(stub: Stub, collection: str, name: str, vector: np.ndarray):  # type: ignore[no-untyped-def]
     person = await stub.CreatePerson(registry_pb2.CreatePersonRequest(collection=collection, name=name), timeout=10)
     request = registry_pb2.EnrollFaceRequest(
         collection=collection,
         person_id=person.person_id,
-        embedding=vector.tolist(),
+        embedding=packed.message(vector),
         model=MODEL_INFO,
         aligned=types_pb2.RgbImage(width=1, height=1, pixels=b"abc"),
         display_image=b"j",
@@ -130,7 +130,7 @@ async def test_group_photo_faces_match_in_one_call(
     request = registry_pb2.MatchFacesRequest(
         collection=name,
         model=MODEL_INFO,
-        embeddings=[registry_pb2.Embedding(values=p.tolist()) for p in probes],
+        embeddings=[packed.message(p) for p in probes],
         top_k=2,
     )
     reply = await replicas[1].MatchFaces(request, timeout=30)
@@ -148,7 +148,7 @@ async def test_writes_and_deletes_are_seen_at_once_by_every_replica(
     a, b = replicas
     for writer, reader in ((a, b), (b, a)):
         vector = synthetic.unit_vectors(rng, 1, MODEL.dimension)[0]
-        enrolled = await _enroll_new_person(writer, name, "new", vector)
+        enrolled = await _enrol_new_person(writer, name, "new", vector)
         probe = synthetic.probes_near(rng, vector[None], np.array([0.5], np.float32))[0]
         found = await _match(reader, name, probe)
         assert (found.method, found.candidates[0].face_id) == ("index", enrolled.face.face_id)
@@ -189,7 +189,7 @@ async def test_a_rename_is_seen_at_once_by_every_replica(
             assert (found.candidates[0].person_id, found.candidates[0].person_name) == (before.person_id, new_name)
     # A new person's name comes with their first face.
     vector = synthetic.unit_vectors(rng, 1, MODEL.dimension)[0]
-    await _enroll_new_person(a, name, "newcomer", vector)
+    await _enrol_new_person(a, name, "newcomer", vector)
     for replica in (b, a, b):
         assert (await _match(replica, name, vector)).candidates[0].person_name == "newcomer"
 
@@ -219,7 +219,7 @@ async def test_a_replica_holds_no_name_of_a_person_without_faces(
     await _import(replicas[0], name, _with_people_without_faces(gallery, ["no face in the file"]))
     vectors = synthetic.unit_vectors(rng, 3, MODEL.dimension)
     _, erased, faceless = [
-        await _enroll_new_person(replicas[0], name, n, v) for n, v in zip("abc", vectors, strict=True)
+        await _enrol_new_person(replicas[0], name, n, v) for n, v in zip("abc", vectors, strict=True)
     ]
     pending = await replicas[0].CreatePerson(
         registry_pb2.CreatePersonRequest(collection=name, name="no photo yet"), timeout=10
@@ -251,7 +251,7 @@ async def test_a_replica_holds_no_name_of_a_person_without_faces(
     again = registry_pb2.EnrollFaceRequest(
         collection=name,
         person_id=faceless.face.person_id,
-        embedding=vectors[2].tolist(),
+        embedding=packed.message(vectors[2]),
         model=MODEL_INFO,
         aligned=types_pb2.RgbImage(width=1, height=1, pixels=b"abc"),
         display_image=b"j",
@@ -360,7 +360,7 @@ async def test_an_embedding_of_another_length_is_refused_by_the_index(
 ) -> None:
     name, _ = gallery
     short = types_pb2.ModelInfo(name=MODEL.name, version=MODEL.version, dimension=256)
-    request = registry_pb2.MatchFaceRequest(collection=name, embedding=[0.0625] * 256, model=short)
+    request = registry_pb2.MatchFaceRequest(collection=name, embedding=packed.message([0.0625] * 256), model=short)
     refused = await _refused(replicas[0].MatchFace(request, timeout=30))
     assert refused.code == "INVALID_ARGUMENT"
     assert "512" in str(refused)
@@ -376,7 +376,9 @@ async def test_an_embedding_of_another_length_is_refused_in_sql_too(database_url
             stub = Stub(channel)
             await _import(stub, name, synthetic.collection_file(MODEL, synthetic.unit_vectors(rng, 10, 512), 1))
             short = types_pb2.ModelInfo(name=MODEL.name, version=MODEL.version, dimension=256)
-            request = registry_pb2.MatchFaceRequest(collection=name, embedding=[0.0625] * 256, model=short)
+            request = registry_pb2.MatchFaceRequest(
+                collection=name, embedding=packed.message([0.0625] * 256), model=short
+            )
             refused = await _refused(stub.MatchFace(request, timeout=30))
         assert refused.code == "INVALID_ARGUMENT"
         assert "512" in str(refused)

@@ -58,9 +58,7 @@ class EmbedderServicer(embedder_pb2_grpc.EmbedderServiceServicer):
             vectors = await self._batcher.embed(batch)
         else:
             vectors = await asyncio.get_running_loop().run_in_executor(self._executor, self._model.embed, batch)
-        return embedder_pb2.EmbedResponse(
-            embeddings=[embedder_pb2.Embedding(vector=packed.pack(v)) for v in vectors], model=self._info
-        )
+        return embedder_pb2.EmbedResponse(embeddings=[packed.message(v) for v in vectors], model=self._info)
 
     @translate_errors
     async def GetModel(self, request: embedder_pb2.GetModelRequest, context: Context) -> embedder_pb2.GetModelResponse:

@@ -267,7 +267,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     async def Search(self, request: pb.SearchRequest, context: Context) -> pb.SearchResponse:
         result, model = await self._faces.recognition.search(
             request.collection,
-            list(request.embedding),
+            request.embedding,
             request.top_k or 1,
             _optional(request, "threshold"),
             target_fpir=_optional(request, "target_fpir"),

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 
 from facerec_common.errors import InvalidArgument
+from facerec_common.packed import is_unit
+from facerec_common.rgb import is_whole
 from facerec_common.text import MAX_NAME_CHARS, json_problem, text_problem
 from facerec_registry.store.records import ModelRef
 
@@ -180,8 +182,7 @@ def _face(number: int, value: dict[str, Any], dimension: int) -> FaceLine:
     if len(raw) != 4 * dimension:
         raise line_error(number, f"the embedding has {len(raw) // 4} values; the model makes {dimension}")
     embedding = np.frombuffer(raw, "<f4")
-    norm = float(np.sqrt(np.dot(embedding, embedding)))
-    if not math.isfinite(norm) or abs(norm - 1.0) > 1e-3:
+    if not is_unit(embedding):
         raise line_error(number, "the embedding must be L2-normalised")
     box = value.get("box") or [0, 0, 0, 0]
     if not isinstance(box, list) or len(box) != 4:
@@ -201,7 +202,7 @@ def _face(number: int, value: dict[str, Any], dimension: int) -> FaceLine:
             raise line_error(number, "aligned must be {width, height, rgb}")
         width, height = _side(number, crop.get("width")), _side(number, crop.get("height"))
         pixels = _b64(number, crop.get("rgb"), "aligned.rgb")
-        if len(pixels) != width * height * 3:
+        if not is_whole(width, height, pixels):
             raise line_error(number, "aligned.rgb must hold width x height x 3 bytes")
         aligned = (width, height, pixels)
     display = value.get("display_jpeg")

@@ -10,6 +10,8 @@ import numpy.typing as npt
 UUIDS = np.dtype("V16")  # uuid.UUID.bytes, so ids sort, compare and search without Python objects
 
 Floats = npt.NDArray[np.float32]
+# One embedding, float32, as read in place from its packed bytes.
+Vector = npt.NDArray[np.float32]
 Ids = npt.NDArray[np.void]
 # People's names by 16-byte id, as search answers give them.
 Names = dict[bytes, str]

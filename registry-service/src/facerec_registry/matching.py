@@ -10,15 +10,17 @@ identification rate and the size of the gallery searched.
 from __future__ import annotations
 
 import logging
-import math
 import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from facerec_common import open_set
 from facerec_common.models import known_by_version
 from facerec_registry import metrics
+from facerec_registry.face_arrays import Vector
 from facerec_registry.search.indexes import SearchIndexes
 from facerec_registry.search.vector_index import Hit, Method
 from facerec_registry.store import match_reads
@@ -129,7 +131,7 @@ class Matching:
         self,
         collection: str,
         model: ModelRef,
-        embeddings: Sequence[list[float]],
+        embeddings: Sequence[Vector],
         top_k: int,
         person_id: uuid.UUID | None,
         exact: bool,
@@ -162,16 +164,16 @@ class Matching:
             )
         return [Verdict(found, method, threshold, matches.gallery_faces) for found, method in matches.found]
 
-    def compare(self, model_version: str, a: list[float], b: list[float], asked: float | None) -> Comparison:
+    def compare(self, model_version: str, a: Vector, b: Vector, asked: float | None) -> Comparison:
         """Two embeddings of one model, at the model's 1:1 threshold unless one is asked for."""
-        similarity = math.fsum(x * y for x, y in zip(a, b, strict=True))
+        similarity = float(a.astype(np.float64) @ b.astype(np.float64))
         return Comparison(similarity, asked if asked is not None else self._thresholds.for_model(model_version))
 
     async def _search(
         self,
         collection: str,
         model: ModelRef,
-        embeddings: Sequence[list[float]],
+        embeddings: Sequence[Vector],
         top_k: int,
         person_id: uuid.UUID | None,
         exact: bool,
@@ -187,7 +189,7 @@ class Matching:
         indexes: SearchIndexes,
         collection: str,
         model: ModelRef,
-        embeddings: Sequence[list[float]],
+        embeddings: Sequence[Vector],
         top_k: int,
         exact: bool,
     ) -> Matches | None:
@@ -231,7 +233,7 @@ class Matching:
         self,
         collection: str,
         model: ModelRef,
-        embeddings: Sequence[list[float]],
+        embeddings: Sequence[Vector],
         top_k: int,
         person_id: uuid.UUID | None,
         exact: bool,

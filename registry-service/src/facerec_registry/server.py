@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 
+from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
 from facerec_common.errors import STREAM_ANSWERED_KEY, FacerecError, InvalidArgument
+from facerec_common.rgb import is_whole
 from facerec_common.server import Context, translate_errors, translate_stream_errors
 from facerec_registry import collection_file, convert, metrics, responses
 from facerec_registry.matching import Matching
@@ -153,12 +155,12 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.EnrollFaceRequest, context: Context
     ) -> registry_pb2.EnrollFaceResponse:
         collection = convert.collection_name(request.collection)
-        embedding = list(request.embedding)
+        embedding = convert.embedding(request.embedding, request.embedding_floats)
         model = convert.model(request.model, embedding)
         person_id = convert.uuid_arg(request.person_id, "person id") if request.person_id else None
         name = None if person_id else convert.person_name(request.person_name)
         aligned = request.aligned
-        if not aligned.pixels or len(aligned.pixels) != aligned.width * aligned.height * 3:
+        if not is_whole(aligned.width, aligned.height, aligned.pixels):
             raise InvalidArgument("The aligned crop is missing or malformed.")
         box = request.box
         new = NewFace(
@@ -170,7 +172,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             aligned_width=aligned.width,
             aligned_height=aligned.height,
         )
-        stored = await faces.enroll(self._db, collection, model, new, person_id=person_id, person_name=name)
+        stored = await faces.enrol(self._db, collection, model, new, person_id=person_id, person_name=name)
         return registry_pb2.EnrollFaceResponse(face=convert.face_record(stored))
 
     @translate_errors
@@ -231,7 +233,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.MatchFaceRequest, context: Context
     ) -> registry_pb2.MatchFaceResponse:
         collection = convert.collection_name(request.collection)
-        embedding = list(request.embedding)
+        embedding = convert.embedding(request.embedding, request.embedding_floats)
         model = convert.model(request.model, embedding)
         person_id = convert.uuid_arg(request.person_id, "person id") if request.person_id else None
         top_k = min(request.top_k or 1, MAX_TOP_K)
@@ -248,12 +250,12 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.MatchFacesRequest, context: Context
     ) -> registry_pb2.MatchFacesResponse:
         collection = convert.collection_name(request.collection)
-        if not request.embeddings or len(request.embeddings) > MAX_TOP_K:
+        embeddings = [convert.embedding(e) for e in request.embeddings] or [
+            convert.embedding(types_pb2.Embedding(), e.values) for e in request.embeddings_floats
+        ]
+        if not embeddings or len(embeddings) > MAX_TOP_K:
             raise InvalidArgument(f"Send 1 to {MAX_TOP_K} embeddings.")
-        embeddings = [list(e.values) for e in request.embeddings]
-        model = convert.model(request.model, embeddings[0])
-        for embedding in embeddings[1:]:
-            convert.model(request.model, embedding)
+        model = convert.model(request.model, *embeddings)
         top_k = min(request.top_k or 1, MAX_TOP_K)
         fpir = convert.target_fpir(request.target_fpir) if request.HasField("target_fpir") else None
         matches = await self._matching.search(collection, model, embeddings, top_k, None, request.exact)
@@ -265,9 +267,9 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     async def CompareEmbeddings(
         self, request: registry_pb2.CompareEmbeddingsRequest, context: Context
     ) -> registry_pb2.CompareEmbeddingsResponse:
-        a, b = list(request.embedding_a), list(request.embedding_b)
-        model = convert.model(request.model, a)
-        convert.model(request.model, b)
+        a = convert.embedding(request.embedding_a, request.embedding_a_floats)
+        b = convert.embedding(request.embedding_b, request.embedding_b_floats)
+        model = convert.model(request.model, a, b)
         asked = request.threshold if request.HasField("threshold") else None
         compared = self._matching.compare(model.version, a, b, asked)
         return registry_pb2.CompareEmbeddingsResponse(
@@ -299,7 +301,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         collection = convert.collection_name(request.collection)
         vectors = []
         for item in request.embeddings:
-            embedding = list(item.embedding)
+            embedding = convert.embedding(item.embedding, item.embedding_floats)
             model = convert.model(request.model, embedding)
             vectors.append((convert.uuid_arg(item.face_id, "face id"), embedding))
         if not vectors:

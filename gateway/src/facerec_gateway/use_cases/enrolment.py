@@ -95,7 +95,7 @@ class EnrolmentCases:
 def _enrol_request(
     collection: str,
     face: detector_pb2.Face,
-    embedding: list[float],
+    embedding: types_pb2.Embedding,
     model: types_pb2.ModelInfo,
     *,
     person_name: str = "",

@@ -4,12 +4,15 @@ photo, search with a caller's own vector."""
 from __future__ import annotations
 
 import asyncio
-import math
+from collections.abc import Sequence
+
+import numpy as np
 
 from facerec.common.v1 import types_pb2
 from facerec.detector.v1 import detector_pb2
 from facerec.registry.v1 import registry_pb2
 from facerec_common.errors import CollectionNotFound, NoFace
+from facerec_common.packed import pack
 from facerec_gateway.face_choice import choose_subject
 from facerec_gateway.use_cases.results import FaceMatches, PersonVerification, Recognition, Verification
 from facerec_gateway.use_cases.steps import Steps
@@ -63,7 +66,7 @@ class RecognitionCases:
             registry_pb2.MatchFacesRequest(
                 collection=collection,
                 model=model,
-                embeddings=[registry_pb2.Embedding(values=e) for e in embeddings],
+                embeddings=embeddings,
                 top_k=top_k,
                 threshold=threshold,
                 exact=exact,
@@ -99,7 +102,7 @@ class RecognitionCases:
 
     async def embed_photo(
         self, image: bytes, max_faces: int
-    ) -> tuple[list[detector_pb2.Face], list[list[float]], types_pb2.ModelInfo]:
+    ) -> tuple[list[detector_pb2.Face], list[types_pb2.Embedding], types_pb2.ModelInfo]:
         # One face asked for: the photo's subject, which need not be the largest.
         detection = await self._steps.detect(image, max_faces=0 if max_faces == 1 else max_faces)
         if not detection.faces:
@@ -113,22 +116,23 @@ class RecognitionCases:
     async def search(
         self,
         collection: str,
-        embedding: list[float],
+        embedding: Sequence[float],
         top_k: int,
         threshold: float | None,
         exact: bool = False,
         target_fpir: float | None = None,
     ) -> tuple[registry_pb2.MatchFaceResponse, types_pb2.ModelInfo]:
         """Match a caller's own vector, taken to come from the embedder's current model."""
-        norm = math.hypot(*embedding)
+        vector = np.asarray(embedding, dtype=np.float32)
+        norm = float(np.linalg.norm(vector))
         if norm > 0 and abs(norm - 1.0) > 1e-6:  # vectors from /embed come normalised already
-            embedding = [v / norm for v in embedding]
+            vector /= norm
         model = await self._steps.model()
         reply = await self._steps.registry(
             self._registry.MatchFace,
             registry_pb2.MatchFaceRequest(
                 collection=collection,
-                embedding=embedding,
+                embedding=types_pb2.Embedding(vector=pack(vector)),
                 model=model,
                 top_k=top_k,
                 threshold=threshold,

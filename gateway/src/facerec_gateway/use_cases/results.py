@@ -52,7 +52,7 @@ class FaceChoice:
     index: int
     reason: str
     # Its embedding and model, when choosing already computed them (no second embed).
-    embedded: tuple[list[float], types_pb2.ModelInfo] | None = None
+    embedded: tuple[types_pb2.Embedding, types_pb2.ModelInfo] | None = None
 
 
 @dataclass(frozen=True)

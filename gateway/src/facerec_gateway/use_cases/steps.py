@@ -13,7 +13,6 @@ from facerec.detector.v1 import detector_pb2
 from facerec.embedder.v1 import embedder_pb2
 from facerec.registry.v1 import registry_pb2
 from facerec_common.errors import InvalidArgument, MultipleFaces, NoFace
-from facerec_common.packed import unpack
 from facerec_gateway.backends import Backends, call
 from facerec_gateway.face_choice import choose_subject
 from facerec_gateway.use_cases.results import FaceChoice
@@ -53,10 +52,12 @@ class Steps:
         )
         return reply
 
-    async def embed(self, faces: Sequence[detector_pb2.Face]) -> tuple[list[list[float]], types_pb2.ModelInfo]:
+    async def embed(self, faces: Sequence[detector_pb2.Face]) -> tuple[list[types_pb2.Embedding], types_pb2.ModelInfo]:
+        """The faces' embeddings as the embedder packed them: passed on to the registry untouched
+        (an API that shows numbers unpacks them at its edge)."""
         request = embedder_pb2.EmbedRequest(faces=[f.aligned for f in faces])
         reply = await call(self.backends.embedder.Embed(request, timeout=self.settings.embed_timeout_s))
-        return [unpack(e.vector).tolist() for e in reply.embeddings], reply.model
+        return list(reply.embeddings), reply.model
 
     async def model(self) -> types_pb2.ModelInfo:
         """The embedder's model, asked at most every MODEL_CACHE_S (searches need it on every call)."""

@@ -12,7 +12,6 @@ import grpc
 from facerec.embedder.v1 import embedder_pb2
 from facerec.registry.v1 import registry_pb2
 from facerec_common.errors import STREAM_ANSWERED_KEY, ModelMismatch, ReembeddingIncomplete
-from facerec_common.packed import unpack
 from facerec_gateway.backends import call
 from facerec_gateway.use_cases.steps import Steps
 
@@ -107,7 +106,7 @@ class TransferCases:
                             f"{reply.model.name}@{reply.model.version} during re-embedding; retry."
                         )
                     staged = [
-                        registry_pb2.StagedEmbedding(face_id=c.face_id, embedding=unpack(e.vector).tolist())
+                        registry_pb2.StagedEmbedding(face_id=c.face_id, embedding=e)
                         for c, e in zip(page.crops, reply.embeddings, strict=True)
                     ]
                     await self._steps.registry(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from facerec.registry.v1 import registry_pb2
+from facerec_common.names import COLLECTION_NAME_ANCHORED
 from facerec_common.text import MAX_NAME_CHARS
 from facerec_gateway.dependencies import Admin, FacesDep
 from facerec_gateway.json_body import JsonRoute
@@ -89,7 +90,7 @@ async def revoke_key(key_id: str, faces: FacesDep, who: Admin) -> None:
 async def audit_log(
     faces: FacesDep,
     _: Admin,
-    collection: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = None,
+    collection: Annotated[str | None, Query(pattern=COLLECTION_NAME_ANCHORED)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before: Annotated[int, Query(ge=0, description="event_id to page back from")] = 0,
 ) -> list[AuditEvent]:

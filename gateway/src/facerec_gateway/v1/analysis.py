@@ -103,7 +103,7 @@ async def embed(
     found, vectors, model = await faces.recognition.embed_photo(image, max_faces)
     return s.Embeddings(
         faces=[
-            s.EmbeddedFace(**convert.qualified(f, settings.enrol_quality).model_dump(), embedding=v)
+            s.EmbeddedFace(**convert.qualified(f, settings.enrol_quality).model_dump(), embedding=convert.numbers(v))
             for f, v in zip(found, vectors, strict=True)
         ],
         model=convert.model(model),

@@ -10,6 +10,7 @@ from google.protobuf import json_format
 from facerec.common.v1 import types_pb2
 from facerec.detector.v1 import detector_pb2
 from facerec.registry.v1 import registry_pb2
+from facerec_common.packed import unpack
 from facerec_gateway import quality_gate
 from facerec_gateway.quality_gate import QualityThresholds
 from facerec_gateway.v1 import schemas as s
@@ -19,6 +20,12 @@ DECIMALS = 4
 
 def model(info: types_pb2.ModelInfo) -> s.Model:
     return s.Model(name=info.name, version=info.version)
+
+
+def numbers(embedding: types_pb2.Embedding) -> list[float]:
+    """A packed embedding as the JSON numbers REST answers with (the one place it is unpacked)."""
+    values: list[float] = unpack(embedding.vector).tolist()
+    return values
 
 
 def box(b: types_pb2.Box) -> s.Box:

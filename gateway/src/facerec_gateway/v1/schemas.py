@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from facerec_common.names import COLLECTION_NAME_ANCHORED
 from facerec_common.text import MAX_METADATA_BYTES, MAX_NAME_CHARS, text_problem
 
 MAX_METADATA_DEPTH = 8
@@ -53,7 +54,7 @@ def _valid_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
 Text = Annotated[str, AfterValidator(_valid_text)]
 Metadata = Annotated[dict[str, Any] | None, AfterValidator(_valid_metadata)]
 
-CollectionName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", examples=["staff"])]
+CollectionName = Annotated[str, Field(pattern=COLLECTION_NAME_ANCHORED, examples=["staff"])]
 Similarity = Annotated[float, Field(ge=-1.0, le=1.0, description="Cosine similarity, 4 decimals.", examples=[0.7245])]
 
 

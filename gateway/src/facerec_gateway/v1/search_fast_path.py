@@ -22,6 +22,7 @@ import pydantic_core
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from facerec_common.errors import FacerecError
+from facerec_common.names import COLLECTION_NAME_PATTERN
 from facerec_gateway.dependencies import authenticate
 from facerec_gateway.errors import facerec_error_response, unexpected_error_response
 from facerec_gateway.http_telemetry import ROUTE_KEY
@@ -30,8 +31,8 @@ from facerec_gateway.v1 import convert
 from facerec_gateway.v1.schemas import SearchRequest
 
 TEMPLATE = "/api/v1/collections/{collection}/search"
-# The route's own pattern for the collection (v1.params.CollectionPath).
-PATH = re.compile(r"/api/v1/collections/([A-Za-z0-9_.-]{1,64})/search")
+# The route's own rule for the collection (v1.params.CollectionPath).
+PATH = re.compile(rf"/api/v1/collections/({COLLECTION_NAME_PATTERN})/search")
 JSON_HEADERS = [(b"content-type", b"application/json")]
 
 

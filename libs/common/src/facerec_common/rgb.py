@@ -16,9 +16,14 @@ def to_proto(image: RgbArray) -> types_pb2.RgbImage:
     return types_pb2.RgbImage(width=width, height=height, pixels=np.ascontiguousarray(image).tobytes())
 
 
+def is_whole(width: int, height: int, pixels: bytes) -> bool:
+    """Whether `pixels` are exactly a width x height RGB image."""
+    return width > 0 and height > 0 and len(pixels) == width * height * 3
+
+
 def from_proto(message: types_pb2.RgbImage) -> RgbArray:
     expected = message.width * message.height * 3
-    if message.width == 0 or message.height == 0 or len(message.pixels) != expected:
+    if not is_whole(message.width, message.height, message.pixels):
         raise InvalidArgument(
             f"RgbImage of {message.width}x{message.height} needs {expected} bytes, got {len(message.pixels)}."
         )

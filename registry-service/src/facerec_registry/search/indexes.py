@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from facerec_common.errors import InvalidArgument
-from facerec_registry.face_arrays import Names, Rows
+from facerec_registry.face_arrays import Floats, Names, Rows
 from facerec_registry.search.scan_queue import ScanQueue
 from facerec_registry.search.vector_index import CollectionIndex, Hit, IndexSettings, Method
 from facerec_registry.store import index_reads
@@ -102,7 +102,7 @@ class SearchIndexes:
     # -- search
 
     async def search(
-        self, state: CollectionState, queries: Sequence[list[float]], top_k: int, exact: bool
+        self, state: CollectionState, queries: Sequence[Floats], top_k: int, exact: bool
     ) -> tuple[list[tuple[list[Hit], Method]], int] | None:
         """(hits per query, faces searched) from an index that holds every change the caller saw;
         None: not loaded yet."""
@@ -113,7 +113,7 @@ class SearchIndexes:
         return await self._search(index, vectors, top_k, exact), index.snapshot.size
 
     async def search_as_is(
-        self, collection_name: str, model_version: str, queries: Sequence[list[float]], top_k: int, exact: bool
+        self, collection_name: str, model_version: str, queries: Sequence[Floats], top_k: int, exact: bool
     ) -> tuple[uuid.UUID, int, int, list[tuple[list[Hit], Method]], Names] | None:
         """(collection id, change number, faces searched, hits, people's names) from the index as it
         stands, without asking the database first; the caller checks that number against the

@@ -17,7 +17,7 @@ from facerec_registry.store.records import ModelRef, NewFace, StoredFace
 from facerec_registry.store.tables import Face, Person
 
 
-async def enroll(
+async def enrol(
     db: Database,
     collection_name: str,
     model: ModelRef,

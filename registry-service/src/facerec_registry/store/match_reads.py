@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from facerec_registry.face_arrays import Vector
 from facerec_registry.store.connection import Database
 from facerec_registry.store.lookups import check_model_for_read, face_count, find_collection, find_person
 from facerec_registry.store.records import Candidate, CollectionState, ModelRef
@@ -109,7 +110,7 @@ class CheckedReads:
         )
         return {face_id: (person, name) for face_id, person, name, owner in rows if owner == self._collection.id}
 
-    async def exact(self, embedding: list[float], top_k: int, person_id: uuid.UUID | None) -> list[Candidate]:
+    async def exact(self, embedding: Vector, top_k: int, person_id: uuid.UUID | None) -> list[Candidate]:
         """Best face of each person by scanning every face of the collection in SQL."""
         distance = Face.embedding.cosine_distance(embedding).label("distance")
         # The model filter keeps a re-embedding committed between our two statements from

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from facerec_registry.face_arrays import Vector
+
 
 @dataclass(frozen=True)
 class ModelRef:
@@ -50,7 +52,7 @@ class PersonInfo:
 
 @dataclass(frozen=True)
 class NewFace:
-    embedding: list[float]
+    embedding: Vector
     box: tuple[float, float, float, float]
     detection_score: float
     display_image: bytes | None

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, tuple_, update
 
 from facerec_common.errors import ReembeddingIncomplete
+from facerec_registry.face_arrays import Vector
 from facerec_registry.store.change_log import next_seq
 from facerec_registry.store.connection import Database
 from facerec_registry.store.lookups import collection_info, find_collection
@@ -55,7 +56,7 @@ async def list_aligned_crops(
 
 
 async def stage_embeddings(
-    db: Database, collection_name: str, model: ModelRef, vectors: Sequence[tuple[uuid.UUID, list[float]]]
+    db: Database, collection_name: str, model: ModelRef, vectors: Sequence[tuple[uuid.UUID, Vector]]
 ) -> int:
     async with db.transaction() as session:
         collection = await find_collection(session, collection_name)

@@ -58,3 +58,9 @@ class ModelInfo(_message.Message):
     version: str
     dimension: int
     def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., dimension: _Optional[int] = ...) -> None: ...
+
+class Embedding(_message.Message):
+    __slots__ = ("vector",)
+    VECTOR_FIELD_NUMBER: _ClassVar[int]
+    vector: bytes
+    def __init__(self, vector: _Optional[bytes] = ...) -> None: ...

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from facerec.common.v1 import types_pb2 as facerec_dot_common_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"facerec/embedder/v1/embedder.proto\x12\x13\x66\x61\x63\x65rec.embedder.v1\x1a\x1d\x66\x61\x63\x65rec/common/v1/types.proto\":\n\x0c\x45mbedRequest\x12*\n\x05\x66\x61\x63\x65s\x18\x01 \x03(\x0b\x32\x1b.facerec.common.v1.RgbImage\"!\n\tEmbedding\x12\x0e\n\x06vector\x18\x02 \x01(\x0cJ\x04\x08\x01\x10\x02\"p\n\rEmbedResponse\x12\x32\n\nembeddings\x18\x01 \x03(\x0b\x32\x1e.facerec.embedder.v1.Embedding\x12+\n\x05model\x18\x02 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo\"\x11\n\x0fGetModelRequest\"Q\n\x10GetModelResponse\x12+\n\x05model\x18\x01 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo\x12\x10\n\x08provider\x18\x02 \x01(\t2\xba\x01\n\x0f\x45mbedderService\x12N\n\x05\x45mbed\x12!.facerec.embedder.v1.EmbedRequest\x1a\".facerec.embedder.v1.EmbedResponse\x12W\n\x08GetModel\x12$.facerec.embedder.v1.GetModelRequest\x1a%.facerec.embedder.v1.GetModelResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"facerec/embedder/v1/embedder.proto\x12\x13\x66\x61\x63\x65rec.embedder.v1\x1a\x1d\x66\x61\x63\x65rec/common/v1/types.proto\":\n\x0c\x45mbedRequest\x12*\n\x05\x66\x61\x63\x65s\x18\x01 \x03(\x0b\x32\x1b.facerec.common.v1.RgbImage\"n\n\rEmbedResponse\x12\x30\n\nembeddings\x18\x01 \x03(\x0b\x32\x1c.facerec.common.v1.Embedding\x12+\n\x05model\x18\x02 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo\"\x11\n\x0fGetModelRequest\"Q\n\x10GetModelResponse\x12+\n\x05model\x18\x01 \x01(\x0b\x32\x1c.facerec.common.v1.ModelInfo\x12\x10\n\x08provider\x18\x02 \x01(\t2\xba\x01\n\x0f\x45mbedderService\x12N\n\x05\x45mbed\x12!.facerec.embedder.v1.EmbedRequest\x1a\".facerec.embedder.v1.EmbedResponse\x12W\n\x08GetModel\x12$.facerec.embedder.v1.GetModelRequest\x1a%.facerec.embedder.v1.GetModelResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,14 +34,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_EMBEDREQUEST']._serialized_start=90
   _globals['_EMBEDREQUEST']._serialized_end=148
-  _globals['_EMBEDDING']._serialized_start=150
-  _globals['_EMBEDDING']._serialized_end=183
-  _globals['_EMBEDRESPONSE']._serialized_start=185
-  _globals['_EMBEDRESPONSE']._serialized_end=297
-  _globals['_GETMODELREQUEST']._serialized_start=299
-  _globals['_GETMODELREQUEST']._serialized_end=316
-  _globals['_GETMODELRESPONSE']._serialized_start=318
-  _globals['_GETMODELRESPONSE']._serialized_end=399
-  _globals['_EMBEDDERSERVICE']._serialized_start=402
-  _globals['_EMBEDDERSERVICE']._serialized_end=588
+  _globals['_EMBEDRESPONSE']._serialized_start=150
+  _globals['_EMBEDRESPONSE']._serialized_end=260
+  _globals['_GETMODELREQUEST']._serialized_start=262
+  _globals['_GETMODELREQUEST']._serialized_end=279
+  _globals['_GETMODELRESPONSE']._serialized_start=281
+  _globals['_GETMODELRESPONSE']._serialized_end=362
+  _globals['_EMBEDDERSERVICE']._serialized_start=365
+  _globals['_EMBEDDERSERVICE']._serialized_end=551
 # @@protoc_insertion_point(module_scope)

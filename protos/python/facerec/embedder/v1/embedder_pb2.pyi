@@ -13,19 +13,13 @@ class EmbedRequest(_message.Message):
     faces: _containers.RepeatedCompositeFieldContainer[_types_pb2.RgbImage]
     def __init__(self, faces: _Optional[_Iterable[_Union[_types_pb2.RgbImage, _Mapping]]] = ...) -> None: ...
 
-class Embedding(_message.Message):
-    __slots__ = ("vector",)
-    VECTOR_FIELD_NUMBER: _ClassVar[int]
-    vector: bytes
-    def __init__(self, vector: _Optional[bytes] = ...) -> None: ...
-
 class EmbedResponse(_message.Message):
     __slots__ = ("embeddings", "model")
     EMBEDDINGS_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
-    embeddings: _containers.RepeatedCompositeFieldContainer[Embedding]
+    embeddings: _containers.RepeatedCompositeFieldContainer[_types_pb2.Embedding]
     model: _types_pb2.ModelInfo
-    def __init__(self, embeddings: _Optional[_Iterable[_Union[Embedding, _Mapping]]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ...) -> None: ...
+    def __init__(self, embeddings: _Optional[_Iterable[_Union[_types_pb2.Embedding, _Mapping]]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ...) -> None: ...
 
 class GetModelRequest(_message.Message):
     __slots__ = ()

@@ -270,10 +270,11 @@ class FaceRecord(_message.Message):
     def __init__(self, face_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., collection: _Optional[str] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., box: _Optional[_Union[_types_pb2.Box, _Mapping]] = ..., detection_score: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., display_image: _Optional[bytes] = ...) -> None: ...
 
 class EnrollFaceRequest(_message.Message):
-    __slots__ = ("collection", "person_name", "embedding", "model", "box", "detection_score", "display_image", "aligned", "person_id")
+    __slots__ = ("collection", "person_name", "embedding", "embedding_floats", "model", "box", "detection_score", "display_image", "aligned", "person_id")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     PERSON_NAME_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_FLOATS_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     BOX_FIELD_NUMBER: _ClassVar[int]
     DETECTION_SCORE_FIELD_NUMBER: _ClassVar[int]
@@ -282,14 +283,15 @@ class EnrollFaceRequest(_message.Message):
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     collection: str
     person_name: str
-    embedding: _containers.RepeatedScalarFieldContainer[float]
+    embedding: _types_pb2.Embedding
+    embedding_floats: _containers.RepeatedScalarFieldContainer[float]
     model: _types_pb2.ModelInfo
     box: _types_pb2.Box
     detection_score: float
     display_image: bytes
     aligned: _types_pb2.RgbImage
     person_id: str
-    def __init__(self, collection: _Optional[str] = ..., person_name: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., box: _Optional[_Union[_types_pb2.Box, _Mapping]] = ..., detection_score: _Optional[float] = ..., display_image: _Optional[bytes] = ..., aligned: _Optional[_Union[_types_pb2.RgbImage, _Mapping]] = ..., person_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, collection: _Optional[str] = ..., person_name: _Optional[str] = ..., embedding: _Optional[_Union[_types_pb2.Embedding, _Mapping]] = ..., embedding_floats: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., box: _Optional[_Union[_types_pb2.Box, _Mapping]] = ..., detection_score: _Optional[float] = ..., display_image: _Optional[bytes] = ..., aligned: _Optional[_Union[_types_pb2.RgbImage, _Mapping]] = ..., person_id: _Optional[str] = ...) -> None: ...
 
 class EnrollFaceResponse(_message.Message):
     __slots__ = ("face",)
@@ -298,9 +300,10 @@ class EnrollFaceResponse(_message.Message):
     def __init__(self, face: _Optional[_Union[FaceRecord, _Mapping]] = ...) -> None: ...
 
 class MatchFaceRequest(_message.Message):
-    __slots__ = ("collection", "embedding", "model", "top_k", "threshold", "person_id", "exact", "target_fpir")
+    __slots__ = ("collection", "embedding", "embedding_floats", "model", "top_k", "threshold", "person_id", "exact", "target_fpir")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_FLOATS_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
@@ -308,14 +311,15 @@ class MatchFaceRequest(_message.Message):
     EXACT_FIELD_NUMBER: _ClassVar[int]
     TARGET_FPIR_FIELD_NUMBER: _ClassVar[int]
     collection: str
-    embedding: _containers.RepeatedScalarFieldContainer[float]
+    embedding: _types_pb2.Embedding
+    embedding_floats: _containers.RepeatedScalarFieldContainer[float]
     model: _types_pb2.ModelInfo
     top_k: int
     threshold: float
     person_id: str
     exact: bool
     target_fpir: float
-    def __init__(self, collection: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., person_id: _Optional[str] = ..., exact: _Optional[bool] = ..., target_fpir: _Optional[float] = ...) -> None: ...
+    def __init__(self, collection: _Optional[str] = ..., embedding: _Optional[_Union[_types_pb2.Embedding, _Mapping]] = ..., embedding_floats: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., person_id: _Optional[str] = ..., exact: _Optional[bool] = ..., target_fpir: _Optional[float] = ...) -> None: ...
 
 class Candidate(_message.Message):
     __slots__ = ("face_id", "person_id", "person_name", "similarity")
@@ -347,29 +351,31 @@ class MatchFaceResponse(_message.Message):
     gallery_faces: int
     def __init__(self, candidates: _Optional[_Iterable[_Union[Candidate, _Mapping]]] = ..., match: _Optional[bool] = ..., threshold: _Optional[float] = ..., method: _Optional[str] = ..., threshold_basis: _Optional[str] = ..., target_fpir: _Optional[float] = ..., gallery_faces: _Optional[int] = ...) -> None: ...
 
-class Embedding(_message.Message):
+class FloatEmbedding(_message.Message):
     __slots__ = ("values",)
     VALUES_FIELD_NUMBER: _ClassVar[int]
     values: _containers.RepeatedScalarFieldContainer[float]
     def __init__(self, values: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class MatchFacesRequest(_message.Message):
-    __slots__ = ("collection", "model", "embeddings", "top_k", "threshold", "exact", "target_fpir")
+    __slots__ = ("collection", "model", "embeddings", "embeddings_floats", "top_k", "threshold", "exact", "target_fpir")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     EMBEDDINGS_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDINGS_FLOATS_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     EXACT_FIELD_NUMBER: _ClassVar[int]
     TARGET_FPIR_FIELD_NUMBER: _ClassVar[int]
     collection: str
     model: _types_pb2.ModelInfo
-    embeddings: _containers.RepeatedCompositeFieldContainer[Embedding]
+    embeddings: _containers.RepeatedCompositeFieldContainer[_types_pb2.Embedding]
+    embeddings_floats: _containers.RepeatedCompositeFieldContainer[FloatEmbedding]
     top_k: int
     threshold: float
     exact: bool
     target_fpir: float
-    def __init__(self, collection: _Optional[str] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., embeddings: _Optional[_Iterable[_Union[Embedding, _Mapping]]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., exact: _Optional[bool] = ..., target_fpir: _Optional[float] = ...) -> None: ...
+    def __init__(self, collection: _Optional[str] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., embeddings: _Optional[_Iterable[_Union[_types_pb2.Embedding, _Mapping]]] = ..., embeddings_floats: _Optional[_Iterable[_Union[FloatEmbedding, _Mapping]]] = ..., top_k: _Optional[int] = ..., threshold: _Optional[float] = ..., exact: _Optional[bool] = ..., target_fpir: _Optional[float] = ...) -> None: ...
 
 class MatchFacesResponse(_message.Message):
     __slots__ = ("results",)
@@ -478,16 +484,20 @@ class DeleteFacesResponse(_message.Message):
     def __init__(self, deleted: _Optional[_Iterable[str]] = ..., not_found: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CompareEmbeddingsRequest(_message.Message):
-    __slots__ = ("embedding_a", "embedding_b", "model", "threshold")
+    __slots__ = ("embedding_a", "embedding_b", "embedding_a_floats", "embedding_b_floats", "model", "threshold")
     EMBEDDING_A_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_B_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_A_FLOATS_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_B_FLOATS_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
-    embedding_a: _containers.RepeatedScalarFieldContainer[float]
-    embedding_b: _containers.RepeatedScalarFieldContainer[float]
+    embedding_a: _types_pb2.Embedding
+    embedding_b: _types_pb2.Embedding
+    embedding_a_floats: _containers.RepeatedScalarFieldContainer[float]
+    embedding_b_floats: _containers.RepeatedScalarFieldContainer[float]
     model: _types_pb2.ModelInfo
     threshold: float
-    def __init__(self, embedding_a: _Optional[_Iterable[float]] = ..., embedding_b: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., threshold: _Optional[float] = ...) -> None: ...
+    def __init__(self, embedding_a: _Optional[_Union[_types_pb2.Embedding, _Mapping]] = ..., embedding_b: _Optional[_Union[_types_pb2.Embedding, _Mapping]] = ..., embedding_a_floats: _Optional[_Iterable[float]] = ..., embedding_b_floats: _Optional[_Iterable[float]] = ..., model: _Optional[_Union[_types_pb2.ModelInfo, _Mapping]] = ..., threshold: _Optional[float] = ...) -> None: ...
 
 class CompareEmbeddingsResponse(_message.Message):
     __slots__ = ("similarity", "match", "threshold")
@@ -528,12 +538,14 @@ class ListAlignedCropsResponse(_message.Message):
     def __init__(self, crops: _Optional[_Iterable[_Union[AlignedCrop, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class StagedEmbedding(_message.Message):
-    __slots__ = ("face_id", "embedding")
+    __slots__ = ("face_id", "embedding", "embedding_floats")
     FACE_ID_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_FLOATS_FIELD_NUMBER: _ClassVar[int]
     face_id: str
-    embedding: _containers.RepeatedScalarFieldContainer[float]
-    def __init__(self, face_id: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ...) -> None: ...
+    embedding: _types_pb2.Embedding
+    embedding_floats: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, face_id: _Optional[str] = ..., embedding: _Optional[_Union[_types_pb2.Embedding, _Mapping]] = ..., embedding_floats: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class StageEmbeddingsRequest(_message.Message):
     __slots__ = ("collection", "model", "embeddings")
