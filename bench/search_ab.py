@@ -16,7 +16,10 @@ import argparse
 import json
 import os
 import statistics
+import time
+from pathlib import Path
 
+import httpx
 import numpy as np
 from search import percentiles, timed_posts  # bench/search.py: the same client and timing
 
@@ -30,6 +33,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6, help="rounds per gateway")
     parser.add_argument("--probes", type=int, default=300, help="searches per round")
     parser.add_argument("--top-k", type=int, default=10)
+    parser.add_argument("--identify", type=Path, help="a photo: also identify it this many times per round")
+    parser.add_argument("--identify-calls", type=int, default=20)
     args = parser.parse_args()
 
     headers = {"x-api-key": os.environ["FACEREC_API_KEY"]} if os.environ.get("FACEREC_API_KEY") else {}
@@ -41,9 +46,12 @@ def main() -> None:
         timed_posts(url, path, headers, bodies[:50])
     stalls = machine.stalls()
     timings: dict[str, list[float]] = {url: [] for url in args.urls}
+    identified: dict[str, list[float]] = {url: [] for url in args.urls}
     for number in range(args.rounds):
         for url in args.urls if number % 2 == 0 else args.urls[::-1]:
             timings[url] += [ms for _, ms, _ in timed_posts(url, path, headers, bodies)]
+            if args.identify:
+                identified[url] += _identify(url, args.collection, headers, args.identify, args.identify_calls)
 
     first = statistics.fmean(timings[args.urls[0]])
     print(f"\nmachine: {machine.summary(machine.describe())}; before the rounds {machine.stalls_summary(stalls)}")
@@ -54,6 +62,29 @@ def main() -> None:
         p = percentiles(ms)
         mean = statistics.fmean(ms)
         print(f"| {url} | {p['p50']} | {p['p95']} | {p['p99']} | {mean:.2f} | {mean / first:.3f} |")
+    if args.identify:
+        print(f"\nidentify of {args.identify.name}, {args.identify_calls} per round per gateway\n")
+        print("| gateway | p50 ms | p95 ms | mean ms | mean / first |")
+        print("|---|---|---|---|---|")
+        first = statistics.fmean(identified[args.urls[0]])
+        for url, ms in identified.items():
+            p = percentiles(ms)
+            mean = statistics.fmean(ms)
+            print(f"| {url} | {p['p50']} | {p['p95']} | {mean:.1f} | {mean / first:.3f} |")
+
+
+def _identify(url: str, collection: str, headers: dict[str, str], photo: Path, calls: int) -> list[float]:
+    """Milliseconds of each identify of the photo, on one kept-alive connection."""
+    data = photo.read_bytes()
+    done = []
+    with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+        for _ in range(calls):
+            start = time.perf_counter()
+            reply = client.post(f"/api/v1/collections/{collection}/identify", files={"file": (photo.name, data)})
+            done.append((time.perf_counter() - start) * 1000)
+            if reply.status_code != 200:
+                raise RuntimeError(f"identify answered {reply.status_code}: {reply.text[:300]}")
+    return done
 
 
 if __name__ == "__main__":

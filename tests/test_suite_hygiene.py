@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,3 +41,13 @@ def test_no_test_skips_itself() -> None:
         if skipping.search(line)
     ]
     assert found == []
+
+
+def test_no_source_file_is_over_450_lines() -> None:
+    """Small modules: a file past this length holds more than one concern (benchmarks and
+    generated stubs aside)."""
+    tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True)
+    sources = [f for f in tracked.stdout.split() if not f.startswith("bench/") and "_pb2" not in f]
+    assert len(sources) > 100
+    long = {f: n for f in sources if (n := len((ROOT / f).read_text().splitlines())) > 450}
+    assert long == {}
