@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -50,10 +52,21 @@ def model_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def shared_tmp() -> Iterator[Path]:
+    """A folder other users may enter (PostgreSQL runs as `pgserver`, nginx's workers as
+    `nobody`), outside pytest's own: every pytest run resets that one to the owner alone, so a
+    second run on the machine would lock them out of a first one's files. Removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="facerec-tests-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_root(shared_tmp: Path) -> Iterator[object]:
     """One embedded PostgreSQL + pgvector for the whole session (pgserver)."""
     from facerec_devstack.postgres import EmbeddedPostgres
 
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data")
+    server = EmbeddedPostgres(shared_tmp / "pg" / "data")
     yield server
     server.close()

@@ -59,9 +59,10 @@ def _adapt(config: str, stack: Stack, http_port: int, grpc_port: int, folder: Pa
 
 
 @pytest.fixture(scope="module")
-def nginx(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def nginx(stack: Stack, shared_tmp: Path) -> Iterator[tuple[str, str]]:
     assert NGINX is not None
-    folder = tmp_path_factory.mktemp("nginx")
+    folder = shared_tmp / "nginx"  # its workers run as another user
+    folder.mkdir()
     folder.chmod(0o755)
     http_port, grpc_port = free_port(), free_port()
     conf = folder / "nginx.conf"

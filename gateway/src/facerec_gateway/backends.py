@@ -6,10 +6,7 @@ transport failure or a peer's domain error becomes a FacerecError here.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -17,63 +14,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from facerec.detector.v1 import detector_pb2_grpc
 from facerec.embedder.v1 import embedder_pb2_grpc
 from facerec.registry.v1 import registry_pb2_grpc
-from facerec_common.errors import from_rpc_error
-from facerec_common.server import message_options
-from facerec_common.service_auth import token_metadata
-from facerec_common.telemetry import client_interceptors
+from facerec_common.channels import call as call  # the gateway's calls go through it
+from facerec_common.channels import service_channel
 from facerec_gateway.settings import GatewaySettings
-
-T = TypeVar("T")
-
-# Calls that change nothing are retried by gRPC itself when a replica is briefly
-# unreachable (restart, rollout); writes never are, so nothing is applied twice.
-IDEMPOTENT_METHODS = {
-    "facerec.detector.v1.DetectorService": ["Detect"],
-    "facerec.embedder.v1.EmbedderService": ["Embed", "GetModel"],
-    "facerec.registry.v1.RegistryService": [
-        "GetCollection",
-        "ListCollections",
-        "GetPerson",
-        "ListPeople",
-        "GetFace",
-        "ListFaces",
-        "MatchFace",
-        "MatchFaces",
-        "CompareEmbeddings",
-        "ListAlignedCrops",
-    ],
-}
-# gRPC's most attempts (5); backoffs are drawn up to 0.1, 0.2, 0.4, 0.8 s, so the retries span at
-# most 1.5 s: time for a killed replica to drop out of the pick list, and still well inside a
-# call's deadline, so a service that is down answers 503 (UNAVAILABLE), not a 504 timeout.
-RETRY_POLICY = {
-    "maxAttempts": 5,
-    "initialBackoff": "0.1s",
-    "maxBackoff": "0.8s",
-    "backoffMultiplier": 2,
-    "retryableStatusCodes": ["UNAVAILABLE"],
-}
-
-
-def _service_config(service: str) -> str:
-    names = [{"service": service, "method": m} for m in IDEMPOTENT_METHODS[service]]
-    return json.dumps(
-        {
-            "loadBalancingConfig": [{"round_robin": {}}],
-            # Client-side health checking: a replica gets calls only while its health service
-            # says SERVING, so one that is still loading its model after a restart, or draining
-            # after SIGTERM, is skipped instead of being sent calls that wait or fail.
-            "healthCheckConfig": {"serviceName": ""},
-            "methodConfig": [{"name": names, "retryPolicy": RETRY_POLICY}],
-        }
-    )
-
-
-async def call(pending: Awaitable[T]) -> T:
-    try:
-        return await pending
-    except grpc.RpcError as exc:
-        raise from_rpc_error(exc) from exc
 
 
 @dataclass
@@ -86,18 +29,10 @@ class Backends:
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> Backends:
-        # Round-robin (in the service config) over every address the name resolves to: with
-        # headless Services (deploy/k8s) each call can go to another replica instead of one.
-        options = message_options(settings.max_message_mb)
-
-        token = settings.service_token
-        sent = [token_metadata(token.get_secret_value())] if token is not None else []
+        token = settings.service_token.get_secret_value() if settings.service_token is not None else None
 
         def channel(address: str, service: str) -> grpc.aio.Channel:
-            config = [("grpc.enable_retries", 1), ("grpc.service_config", _service_config(service))]
-            return grpc.aio.insecure_channel(
-                address, options=[*options, *config], interceptors=client_interceptors(sent)
-            )
+            return service_channel(address, service, max_message_mb=settings.max_message_mb, token=token)
 
         channels = {
             "detector": channel(settings.detector_address, "facerec.detector.v1.DetectorService"),

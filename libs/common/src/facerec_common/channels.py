@@ -1,0 +1,84 @@
+"""gRPC channels from one service to another, as every client in the product opens them.
+
+Round-robin over every address the name resolves to (with headless Services each call can go to
+another replica); only to replicas whose health says SERVING (client-side health checking: a
+replica still loading its model after a restart, or draining after SIGTERM, is skipped); and the
+calls that change nothing retried on another replica when one dies mid-call. Writes are never
+retried, so nothing is applied twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable
+from typing import TypeVar
+
+import grpc
+
+from facerec_common.errors import from_rpc_error
+from facerec_common.server import message_options
+from facerec_common.service_auth import token_metadata
+from facerec_common.telemetry import client_interceptors
+
+# The calls that change nothing, by service: retried by gRPC itself when a replica is briefly
+# unreachable (restart, rollout).
+IDEMPOTENT_METHODS = {
+    "facerec.detector.v1.DetectorService": ["Detect"],
+    "facerec.embedder.v1.EmbedderService": ["Embed", "GetModel"],
+    "facerec.registry.v1.RegistryService": [
+        "GetCollection",
+        "ListCollections",
+        "GetPerson",
+        "ListPeople",
+        "GetFace",
+        "ListFaces",
+        "MatchFace",
+        "MatchFaces",
+        "CompareEmbeddings",
+        "ListAlignedCrops",
+    ],
+}
+
+# gRPC's most attempts (5); backoffs are drawn up to 0.1, 0.2, 0.4, 0.8 s, so the retries span at
+# most 1.5 s: time for a killed replica to drop out of the pick list, and still well inside a
+# call's deadline, so a service that is down answers UNAVAILABLE, not a deadline.
+RETRY_POLICY = {
+    "maxAttempts": 5,
+    "initialBackoff": "0.1s",
+    "maxBackoff": "0.8s",
+    "backoffMultiplier": 2,
+    "retryableStatusCodes": ["UNAVAILABLE"],
+}
+
+
+def service_config(service: str) -> str:
+    names = [{"service": service, "method": m} for m in IDEMPOTENT_METHODS.get(service, [])]
+    return json.dumps(
+        {
+            "loadBalancingConfig": [{"round_robin": {}}],
+            "healthCheckConfig": {"serviceName": ""},
+            "methodConfig": [{"name": names, "retryPolicy": RETRY_POLICY}],
+        }
+    )
+
+
+def service_channel(address: str, service: str, *, max_message_mb: int, token: str | None) -> grpc.aio.Channel:
+    """A channel to `service` at `address`, sending the service token when there is one."""
+    options = [
+        *message_options(max_message_mb),
+        ("grpc.enable_retries", 1),
+        ("grpc.service_config", service_config(service)),
+    ]
+    sent = [token_metadata(token)] if token is not None else []
+    return grpc.aio.insecure_channel(address, options=options, interceptors=client_interceptors(sent))
+
+
+T = TypeVar("T")
+
+
+async def call(pending: Awaitable[T]) -> T:
+    """A call's answer; a transport failure or the peer's domain error as a FacerecError."""
+    try:
+        return await pending
+    except grpc.RpcError as exc:
+        raise from_rpc_error(exc) from exc
