@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 STAMP  := $(VENV)/.installed
 MODEL  := models/w600k_mbf.onnx
-LOCAL  := protos libs/common libs/devstack gateway detector-service embedder-service registry-service client
+LOCAL  := protos libs/common libs/devstack gateway detector-service embedder-service registry-service stream-service client
 PYPROJECTS := $(addsuffix /pyproject.toml,$(LOCAL))
 
 .PHONY: run test deploy-test test-tools install models models-r100 lint format protos lock bench load search-bench embedder-bench detector-bench accuracy clean
@@ -35,6 +35,8 @@ $(STAMP): requirements/dev.txt $(PYPROJECTS)
 	# Reference only (tests compare our alignment and embedding with it); its own
 	# dependency list pulls the non-headless OpenCV that breaks the headless one.
 	$(UV) pip install --python $(BIN)/python --quiet --no-deps insightface==2.1
+	# The stream service's tracker; its metadata asks for the non-headless OpenCV (see stream-service/pyproject.toml).
+	$(UV) pip install --python $(BIN)/python --quiet --no-deps trackers==2.6.1
 	touch $(STAMP)
 
 models: $(MODEL)
@@ -48,7 +50,7 @@ models-r100: install  ## production model; needs the internet
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bench scripts examples deploy/test client/src libs/common/src libs/devstack/src gateway/src detector-service/src embedder-service/src registry-service/src
+	$(BIN)/mypy bench scripts examples deploy/test client/src libs/common/src libs/devstack/src gateway/src detector-service/src embedder-service/src registry-service/src stream-service/src
 
 format: install
 	$(BIN)/ruff check --fix .

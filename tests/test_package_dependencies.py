@@ -22,6 +22,7 @@ PACKAGES = [
     "detector-service",
     "embedder-service",
     "registry-service",
+    "stream-service",
     "client",
 ]
 

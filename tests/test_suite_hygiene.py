@@ -14,6 +14,7 @@ TEST_DIRS = [
     "detector-service/tests",
     "embedder-service/tests",
     "registry-service/tests",
+    "stream-service/tests",
 ]
 
 

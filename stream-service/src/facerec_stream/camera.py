@@ -1,0 +1,167 @@
+"""One camera watched: its newest frame at the analysis rate, faces detected and tracked,
+each track identified once from its best faces, and its event opened or extended."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from facerec.common.v1 import types_pb2
+from facerec.detector.v1 import detector_pb2
+from facerec.embedder.v1 import embedder_pb2
+from facerec.registry.v1 import registry_pb2
+from facerec_common.errors import CollectionNotFound, FacerecError
+from facerec_stream import metrics
+from facerec_stream.backends import StreamBackends
+from facerec_stream.events import EventBook, SameFace
+from facerec_stream.settings import CameraSettings
+from facerec_stream.source import LiveSource, redacted
+from facerec_stream.tracking import LOST_AFTER_S, CutDetector, FaceTracker
+from facerec_stream.tracks import Known, Track
+
+log = logging.getLogger(__name__)
+JPEG_QUALITY = 90
+
+
+@dataclass
+class CameraStats:
+    frames_analysed: int = 0
+    detections: int = 0
+    embeddings: int = 0
+    tracks: int = 0
+    lag_s: float = 0.0
+
+
+@dataclass
+class CameraWorker:
+    config: CameraSettings
+    backends: StreamBackends
+    events: EventBook
+    stats: CameraStats = field(default_factory=CameraStats)
+    _tracks: dict[int, Track] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.source = LiveSource(self.config.url, self.config.fps)
+        self._tracker = FaceTracker(self.config.fps)
+        self._cuts = CutDetector()
+
+    async def run(self) -> None:
+        """Until cancelled: every analysed frame, then the tracks it ends."""
+        self.source.start()
+        frames = self.source.frames()
+        try:
+            while True:
+                frame = await asyncio.to_thread(next, frames, None)
+                if frame is None:
+                    return
+                now = time.time()
+                try:
+                    await self._analyse(frame.image, now)
+                except FacerecError as exc:  # a service down or slow: this frame is lost, not the camera
+                    log.warning("camera %s: frame not analysed: %s", self.config.name, exc.message)
+                self.stats.frames_analysed += 1
+                self.stats.lag_s = time.monotonic() - frame.read_at
+                metrics.FRAMES_ANALYSED.labels(self.config.name).inc()
+                metrics.LAG_SECONDS.labels(self.config.name).set(self.stats.lag_s)
+                metrics.LIVE.labels(self.config.name).set(1 if self.source.status.state == "live" else 0)
+                await self._end_tracks(now)
+        finally:
+            await asyncio.to_thread(self.source.stop)
+            await self._end_tracks(float("inf"))
+
+    async def _analyse(self, image: npt.NDArray[np.uint8], now: float) -> None:
+        if self._cuts.is_cut(image):
+            self._tracker.reset()
+            await self._end_tracks(float("inf"))
+        faces = await self._detect(image)
+        for face, track_id in zip(faces, self._tracker.update(faces), strict=True):
+            if track_id is None:
+                continue
+            track = self._tracks.get(track_id)
+            if track is None:
+                track = self._tracks[track_id] = Track(track_id, now, now)
+                self.stats.tracks += 1
+            track.saw(face, now)
+            if track.decision is not None:
+                self.events.seen_again(track)
+        pending = [t for t in self._tracks.values() if t.last_seen == now and t.wants_embedding()]
+        await asyncio.gather(*(self._identify(t) for t in pending))
+
+    async def _detect(self, image: npt.NDArray[np.uint8]) -> list[detector_pb2.Face]:
+        ok, jpeg = cv2.imencode(
+            ".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+        )
+        if not ok:
+            return []
+        options = detector_pb2.DetectOptions(min_face_size=self.config.min_face_px, include_thumbnails=True)
+        reply = await self.backends.detect(detector_pb2.DetectRequest(image=jpeg.tobytes(), options=options))
+        self.stats.detections += len(reply.faces)
+        return list(reply.faces)
+
+    async def _identify(self, track: Track) -> None:
+        """Embed the track's best face and match it; a match decides the track (known)."""
+        face = track.best
+        assert face is not None
+        track.embeddings += 1
+        track.embedded_quality = track.best_quality
+        self.stats.embeddings += 1
+        metrics.EMBEDDINGS.labels(self.config.name).inc()
+        embedded = await self.backends.embed(embedder_pb2.EmbedRequest(faces=[face.aligned]))
+        embedding = embedded.embeddings[0]
+        request = registry_pb2.MatchFaceRequest(
+            collection=self.config.collection, embedding=embedding, model=embedded.model, top_k=1
+        )
+        try:
+            reply = await self.backends.match(request)
+        except CollectionNotFound:
+            reply = registry_pb2.MatchFaceResponse(match=False)
+        best = reply.candidates[0] if reply.candidates else None
+        score = best.similarity if best else -1.0
+        if score >= track.best_score:
+            track.embedding, track.best_score, track.threshold = embedding, score, reply.threshold
+            track.model = embedded.model
+        if reply.match and best is not None:
+            track.decision = Known(best.person_id, best.person_name, best.similarity, reply.threshold)
+            await self.events.decided(self.config.name, self.config.collection, track)
+
+    async def _end_tracks(self, now: float) -> None:
+        """Tracks out of view for longer than the tracker keeps them: an undecided one is unknown."""
+        for track_id, track in list(self._tracks.items()):
+            if now - track.last_seen <= LOST_AFTER_S:
+                continue
+            del self._tracks[track_id]
+            if track.decision is None and track.embedding is not None:
+                await self.events.decided(self.config.name, self.config.collection, track)
+
+    def describe(self) -> dict[str, object]:
+        """The camera as its state answers say it (the source URL without credentials)."""
+        status = self.source.status
+        return {
+            "name": self.config.name,
+            "source": redacted(self.config.url),
+            "collection": self.config.collection,
+            "state": status.state,
+            "reason": status.reason,
+            "frames_read": status.frames_read,
+            "frames_dropped": status.frames_dropped,
+            "frames_analysed": self.stats.frames_analysed,
+            "detections": self.stats.detections,
+            "tracks": self.stats.tracks,
+            "embeddings": self.stats.embeddings,
+        }
+
+
+def same_face_via(backends: StreamBackends) -> SameFace:
+    """Whether two embeddings are one face, at the model's 1:1 threshold (the registry decides)."""
+
+    async def same(a: types_pb2.Embedding, b: types_pb2.Embedding, model: types_pb2.ModelInfo) -> bool:
+        reply = await backends.compare(registry_pb2.CompareEmbeddingsRequest(embedding_a=a, embedding_b=b, model=model))
+        return bool(reply.match)
+
+    return same
