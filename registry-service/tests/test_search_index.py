@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 
 import grpc
 import numpy as np
@@ -22,7 +22,7 @@ import pytest
 from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
 from facerec_common import errors, packed
-from facerec_devstack import synthetic
+from facerec_devstack import registry_calls, synthetic
 from facerec_registry.search import indexes as search_indexes
 from facerec_registry.search.indexes import SearchIndexes
 from facerec_registry.settings import RegistrySettings
@@ -36,31 +36,15 @@ rng = np.random.default_rng(7)
 
 
 async def _import(stub: Stub, collection: str, chunks: Iterable[bytes], new_ids: bool = False, key: str = ""):  # type: ignore[no-untyped-def]
-    async def requests() -> AsyncIterator[registry_pb2.ImportCollectionRequest]:
-        first = True
-        for chunk in chunks:
-            yield registry_pb2.ImportCollectionRequest(
-                collection=collection if first else "",
-                new_ids=new_ids,
-                data=chunk,
-                idempotency_key=key if first else "",
-            )
-            first = False
-
-    return await stub.ImportCollection(requests(), timeout=60)
+    return await registry_calls.import_file(stub, collection, chunks, new_ids, key)
 
 
 async def _refused(pending) -> errors.FacerecError:  # type: ignore[no-untyped-def]
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await pending
-    return errors.from_rpc_error(caught.value)
+    return await registry_calls.refusal(pending)
 
 
 async def _match(stub: Stub, collection: str, probe: np.ndarray, top_k: int = 1, exact: bool = False):  # type: ignore[no-untyped-def]
-    request = registry_pb2.MatchFaceRequest(
-        collection=collection, embedding=packed.message(probe), model=MODEL_INFO, top_k=top_k, exact=exact
-    )
-    return await stub.MatchFace(request, timeout=30)
+    return await registry_calls.match(stub, collection, probe, MODEL_INFO, top_k, exact)
 
 
 async def _enrol_new_person(stub: Stub, collection: str, name: str, vector: np.ndarray):  # type: ignore[no-untyped-def]

@@ -14,8 +14,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from facerec.detector.v1 import detector_pb2_grpc
 from facerec.embedder.v1 import embedder_pb2_grpc
 from facerec.registry.v1 import registry_pb2_grpc
+from facerec_common.channels import ServiceStubs
 from facerec_common.channels import call as call  # the gateway's calls go through it
-from facerec_common.channels import service_channel
 from facerec_gateway.settings import GatewaySettings
 
 
@@ -30,22 +30,14 @@ class Backends:
     @classmethod
     def connect(cls, settings: GatewaySettings) -> Backends:
         token = settings.service_token.get_secret_value() if settings.service_token is not None else None
-
-        def channel(address: str, service: str) -> grpc.aio.Channel:
-            return service_channel(address, service, max_message_mb=settings.max_message_mb, token=token)
-
-        channels = {
-            "detector": channel(settings.detector_address, "facerec.detector.v1.DetectorService"),
-            "embedder": channel(settings.embedder_address, "facerec.embedder.v1.EmbedderService"),
-            "registry": channel(settings.registry_address, "facerec.registry.v1.RegistryService"),
-        }
-        return cls(
-            settings=settings,
-            channels=channels,
-            detector=detector_pb2_grpc.DetectorServiceStub(channels["detector"]),
-            embedder=embedder_pb2_grpc.EmbedderServiceStub(channels["embedder"]),
-            registry=registry_pb2_grpc.RegistryServiceStub(channels["registry"]),
+        stubs = ServiceStubs.connect(
+            settings.detector_address,
+            settings.embedder_address,
+            settings.registry_address,
+            max_message_mb=settings.max_message_mb,
+            token=token,
         )
+        return cls(settings, stubs.channels, stubs.detector, stubs.embedder, stubs.registry)
 
     async def health(self) -> dict[str, str]:
         """Standard gRPC health status of each service ('UNREACHABLE' when it does not answer)."""

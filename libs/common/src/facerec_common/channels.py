@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import grpc
 
+from facerec.detector.v1 import detector_pb2_grpc
+from facerec.embedder.v1 import embedder_pb2_grpc
+from facerec.registry.v1 import registry_pb2_grpc
 from facerec_common.errors import from_rpc_error
 from facerec_common.server import message_options
 from facerec_common.service_auth import token_metadata
@@ -82,3 +86,37 @@ async def call(pending: Awaitable[T]) -> T:
         return await pending
     except grpc.RpcError as exc:
         raise from_rpc_error(exc) from exc
+
+
+@dataclass
+class ServiceStubs:
+    """The detector, embedder and registry, one channel each: what the gateway and the stream
+    service call."""
+
+    channels: dict[str, grpc.aio.Channel]
+    detector: detector_pb2_grpc.DetectorServiceStub
+    embedder: embedder_pb2_grpc.EmbedderServiceStub
+    registry: registry_pb2_grpc.RegistryServiceStub
+
+    @classmethod
+    def connect(
+        cls, detector: str, embedder: str, registry: str, *, max_message_mb: int, token: str | None
+    ) -> ServiceStubs:
+        def channel(address: str, service: str) -> grpc.aio.Channel:
+            return service_channel(address, service, max_message_mb=max_message_mb, token=token)
+
+        channels = {
+            "detector": channel(detector, "facerec.detector.v1.DetectorService"),
+            "embedder": channel(embedder, "facerec.embedder.v1.EmbedderService"),
+            "registry": channel(registry, "facerec.registry.v1.RegistryService"),
+        }
+        return cls(
+            channels,
+            detector_pb2_grpc.DetectorServiceStub(channels["detector"]),
+            embedder_pb2_grpc.EmbedderServiceStub(channels["embedder"]),
+            registry_pb2_grpc.RegistryServiceStub(channels["registry"]),
+        )
+
+    async def close(self) -> None:
+        for channel in self.channels.values():
+            await channel.close()
