@@ -7,6 +7,7 @@ import json
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from facerec_common.names import COLLECTION_NAME_ANCHORED
 from facerec_common.settings import GrpcServiceSettings
 
 
@@ -15,7 +16,8 @@ class CameraSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    # The collections' rule: a camera's name goes into metric labels and event topics unescaped.
+    name: str = Field(pattern=COLLECTION_NAME_ANCHORED)
     # May hold credentials (rtsp://user:password@host/...): shown only as source.redacted() says.
     url: str = Field(min_length=1, repr=False)
     collection: str
