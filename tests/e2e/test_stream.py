@@ -94,7 +94,7 @@ def collection(api: httpx.Client, data_dir: Path) -> str:
 
 
 class StreamProcess:
-    def __init__(self, stack: Stack, camera: dict[str, object], log: Path) -> None:
+    def __init__(self, stack: Stack, cameras: list[dict[str, object]], log: Path) -> None:
         self.port, self.metrics_port = free_port(), free_port()
         env = {
             "FACEREC_STREAM_PORT": str(self.port),
@@ -102,7 +102,7 @@ class StreamProcess:
             "FACEREC_STREAM_DETECTOR_ADDRESS": stack.address("detector"),
             "FACEREC_STREAM_EMBEDDER_ADDRESS": stack.address("embedder"),
             "FACEREC_STREAM_REGISTRY_ADDRESS": stack.address("registry"),
-            "FACEREC_STREAM_CAMERAS": json.dumps([camera]),
+            "FACEREC_STREAM_CAMERAS": json.dumps(cameras),
         }
         self.log = log
         with log.open("wb") as out:
@@ -116,19 +116,19 @@ class StreamProcess:
         self.stub = stream_pb2_grpc.StreamServiceStub(self.channel)
         grpc.channel_ready_future(self.channel).result(timeout=60)
 
-    def cameras(self) -> list[stream_pb2.Camera]:
-        return list(self.stub.ListCameras(stream_pb2.ListCamerasRequest(), timeout=10).cameras)
+    def cameras(self) -> dict[str, stream_pb2.Camera]:
+        return {c.name: c for c in self.stub.ListCameras(stream_pb2.ListCamerasRequest(), timeout=10).cameras}
 
     def events(self) -> list[stream_pb2.Event]:
-        return list(self.stub.ListEvents(stream_pb2.ListEventsRequest(), timeout=10).events)
+        return list(self.stub.ListEvents(stream_pb2.ListEventsRequest(camera="stage"), timeout=10).events)
 
-    def wait_for_state(self, state: str, timeout_s: float) -> float:
+    def wait_for_state(self, state: str, timeout_s: float, camera: str = "stage") -> float:
         started = time.monotonic()
         while time.monotonic() - started < timeout_s:
-            if self.cameras()[0].state == state:
+            if self.cameras()[camera].state == state:
                 return time.monotonic() - started
             time.sleep(0.2)
-        raise AssertionError(f"camera not {state} within {timeout_s} s: {self.cameras()[0]}")
+        raise AssertionError(f"camera not {state} within {timeout_s} s: {self.cameras()[camera]}")
 
     def stop(self) -> None:
         self.channel.close()
@@ -139,8 +139,13 @@ class StreamProcess:
 def stream(
     stack: Stack, rtsp: RtspServer, collection: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[StreamProcess]:
-    camera = {"name": "stage", "url": rtsp.url, "collection": collection, "fps": 5}
-    process = StreamProcess(stack, camera, tmp_path_factory.mktemp("stream") / "stream.log")
+    cameras = [
+        {"name": "stage", "url": rtsp.url, "collection": collection, "fps": 5},
+        # Nothing listens there; and a file that is not video (a file source, as a path).
+        {"name": "nowhere", "url": f"rtsp://viewer:{SECRET}@127.0.0.1:{free_port()}/x", "collection": collection},
+        {"name": "not-video", "url": str(Path(__file__)), "collection": collection},
+    ]
+    process = StreamProcess(stack, cameras, tmp_path_factory.mktemp("stream") / "stream.log")
     yield process
     process.stop()
 
@@ -171,7 +176,7 @@ def test_two_loops_of_the_clip_make_one_event_per_person(stream: StreamProcess) 
     # Strangers (the audience): each one event, however many loops.
     assert len(events) - len(known) <= 2, events
     assert {e.event_id for e in watched} == {e.event_id for e in events}
-    [camera] = stream.cameras()
+    camera = stream.cameras()["stage"]
     assert camera.frames_analysed >= 4 * 2 * CLIP_S  # ~5 fps, less the reconnections
     assert camera.frames_dropped > camera.frames_analysed  # the rest of 30 fps: dropped, not queued
     assert camera.embeddings <= 3 * camera.tracks
@@ -181,17 +186,28 @@ def test_two_loops_of_the_clip_make_one_event_per_person(stream: StreamProcess) 
 def test_a_source_that_goes_away_fails_then_comes_back(stream: StreamProcess, rtsp: RtspServer) -> None:
     rtsp.stop()
     stream.wait_for_state("failing", 15)
-    assert stream.cameras()[0].reason
+    assert stream.cameras()["stage"].reason
     time.sleep(10)
     rtsp.start()
     back = stream.wait_for_state("live", 15)
     assert back <= 5  # tries at most 4 s apart, so live again within 5 s of the source's return
 
 
+def test_sources_that_cannot_be_read_say_why_and_keep_being_tried(stream: StreamProcess) -> None:
+    cameras = stream.cameras()
+    for name in ("nowhere", "not-video"):
+        assert cameras[name].state == "failing", cameras[name]
+        assert cameras[name].reason
+        assert cameras[name].frames_read == 0
+    assert "refused" in cameras["nowhere"].reason.lower()
+    assert "invalid data" in cameras["not-video"].reason.lower()
+
+
 def test_the_source_credentials_are_nowhere(stream: StreamProcess) -> None:
-    [camera] = stream.cameras()
-    assert SECRET not in str(camera)
-    assert camera.source.startswith("rtsp://***@127.0.0.1:")
+    cameras = stream.cameras()
+    assert SECRET not in str(cameras)
+    assert cameras["stage"].source.startswith("rtsp://***@127.0.0.1:")
+    assert cameras["nowhere"].source.startswith("rtsp://***@127.0.0.1:")
     assert SECRET not in httpx.get(f"http://127.0.0.1:{stream.metrics_port}/metrics", timeout=10).text
     assert SECRET not in stream.log.read_text()
     assert "rtsp://***@" in stream.log.read_text()

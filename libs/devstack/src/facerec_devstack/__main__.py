@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import signal
 import sys
 import threading
@@ -55,6 +56,10 @@ def banner(stack: Stack, config: StackConfig) -> str:
     console = f"\n  console      {url}/console/" if _served(f"{url}/console/") else ""
     metrics = "\n               ".join(f"{name:9} {url}" for name, url in stack.metrics_urls().items())
     db = "embedded PostgreSQL in " + str(config.data_dir / "postgres") if stack.postgres else "DATABASE_URL"
+    stream = ""
+    if "stream" in stack.group.services:
+        port = os.environ.get("FACEREC_STREAM_PORT", "50054")
+        stream = f"\n  cameras      gRPC 127.0.0.1:{port}   (facerec.stream.v1.StreamService)"
     return f"""
 facerec is running
   REST API     {url}{docs}{console}
@@ -63,7 +68,7 @@ facerec is running
   embedder     gRPC {stack.address("embedder")}   model {config.model_path}
   registry     gRPC {stack.address("registry")}   {db}
   metrics      {metrics}
-  CLI          .venv/bin/facerec --url {url} --help
+  CLI          .venv/bin/facerec --url {url} --help{stream}
   logs         {stack.group.log_dir}/
 Ctrl-C stops everything; enrolled faces are kept for the next run."""
 

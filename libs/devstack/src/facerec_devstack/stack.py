@@ -116,9 +116,24 @@ class Stack:
                 )
             )
             self.group.wait_http("gateway", f"{self.gateway_url}/readyz", STARTUP_TIMEOUT_S)
+            if os.environ.get("FACEREC_STREAM_CAMERAS"):
+                self._start_stream(common)
         except BaseException:
             self.stop()
             raise
+
+    def _start_stream(self, common: dict[str, str]) -> None:
+        """The stream service, when cameras are configured (FACEREC_STREAM_CAMERAS, JSON)."""
+        port = int(os.environ.get("FACEREC_STREAM_PORT", "50054"))
+        env = {
+            **common,
+            "FACEREC_STREAM_PORT": str(port),
+            "FACEREC_STREAM_DETECTOR_ADDRESS": self.address("detector"),
+            "FACEREC_STREAM_EMBEDDER_ADDRESS": self.address("embedder"),
+            "FACEREC_STREAM_REGISTRY_ADDRESS": self.address("registry"),
+        }
+        self._start(Service("stream", "facerec_stream", env))
+        self.group.wait_grpc("stream", f"127.0.0.1:{port}", STARTUP_TIMEOUT_S)
 
     def _start(self, service: Service) -> None:
         traces = self.traces_file(service.name)
