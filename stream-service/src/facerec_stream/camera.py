@@ -65,6 +65,8 @@ class CameraWorker:
                     await self._analyse(frame.image, now)
                 except FacerecError as exc:  # a service down or slow: this frame is lost, not the camera
                     log.warning("camera %s: frame not analysed: %s", self.config.name, exc.message)
+                except Exception:  # a bug: logged with its trace, and the camera goes on watching
+                    log.exception("camera %s: frame not analysed", self.config.name)
                 self.stats.frames_analysed += 1
                 self.stats.lag_s = time.monotonic() - frame.read_at
                 metrics.FRAMES_ANALYSED.labels(self.config.name).inc()
