@@ -48,20 +48,7 @@ async def _export(stub: Stub, collection: str) -> bytes:
 
 @pytest.fixture(scope="module")
 async def gallery(replicas: tuple[Stub, Stub]) -> tuple[str, np.ndarray]:
-    name = f"index-{uuid.uuid4().hex[:8]}"
-    vectors = synthetic.unit_vectors(rng, FACES, MODEL.dimension)
-    reply = await _import(replicas[0], name, synthetic.collection_file(MODEL, vectors, PER_PERSON, chunk_faces=700))
-    assert (reply.people_imported, reply.faces_imported) == (FACES // PER_PERSON, FACES)
-    assert reply.collection.face_count == FACES
-    # Replicas load a new collection in the background; until then its searches scan in SQL.
-    for replica in replicas:
-        for _ in range(600):
-            if (await _match(replica, name, vectors[0])).method == "index":
-                break
-            await asyncio.sleep(0.1)
-        else:
-            pytest.fail("the index was not ready within 60 s")
-    return name, vectors
+    return await registry_calls.load_gallery(replicas, rng, MODEL, FACES, PER_PERSON)
 
 
 async def test_export_then_import_round_trips(replicas: tuple[Stub, Stub], gallery: tuple[str, np.ndarray]) -> None:

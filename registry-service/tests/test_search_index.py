@@ -8,7 +8,6 @@ The index threshold is lowered so a few thousand synthetic vectors take the inde
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import uuid
@@ -70,20 +69,7 @@ async def _collection_id(database_url: str, name: str) -> uuid.UUID:
 
 @pytest.fixture(scope="module")
 async def gallery(replicas: tuple[Stub, Stub]) -> tuple[str, np.ndarray]:
-    name = f"index-{uuid.uuid4().hex[:8]}"
-    vectors = synthetic.unit_vectors(rng, FACES, MODEL.dimension)
-    reply = await _import(replicas[0], name, synthetic.collection_file(MODEL, vectors, PER_PERSON, chunk_faces=700))
-    assert (reply.people_imported, reply.faces_imported) == (FACES // PER_PERSON, FACES)
-    assert reply.collection.face_count == FACES
-    # Replicas load a new collection in the background; until then its searches scan in SQL.
-    for replica in replicas:
-        for _ in range(600):
-            if (await _match(replica, name, vectors[0])).method == "index":
-                break
-            await asyncio.sleep(0.1)
-        else:
-            pytest.fail("the index was not ready within 60 s")
-    return name, vectors
+    return await registry_calls.load_gallery(replicas, rng, MODEL, FACES, PER_PERSON)
 
 
 async def test_index_recall_matches_exact_search(replicas: tuple[Stub, Stub], gallery: tuple[str, np.ndarray]) -> None:

@@ -3,7 +3,9 @@ streamed in, a refusal read as its domain error, a search of one vector."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Iterable
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from typing import Any
 
 import grpc
@@ -13,6 +15,7 @@ import numpy.typing as npt
 from facerec.common.v1 import types_pb2
 from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
 from facerec_common import errors, packed
+from facerec_devstack import synthetic
 
 Stub = registry_pb2_grpc.RegistryServiceStub
 
@@ -59,3 +62,30 @@ async def match(
     )
     reply: registry_pb2.MatchFaceResponse = await stub.MatchFace(request, timeout=30)
     return reply
+
+
+async def load_gallery(
+    replicas: Sequence[Stub],
+    rng: np.random.Generator,
+    model: synthetic.Model,
+    faces: int,
+    per_person: int,
+    ready_s: float = 60.0,
+) -> tuple[str, npt.NDArray[np.float32]]:
+    """A synthetic collection imported through the first replica, once every replica searches it
+    through its index (each loads a new collection in the background; until then it scans SQL).
+    Draws its vectors from `rng`, so a caller's later draws stay what they were."""
+    name = f"index-{uuid.uuid4().hex[:8]}"
+    vectors = synthetic.unit_vectors(rng, faces, model.dimension)
+    reply = await import_file(replicas[0], name, synthetic.collection_file(model, vectors, per_person, chunk_faces=700))
+    assert (reply.people_imported, reply.faces_imported) == (faces // per_person, faces)
+    assert reply.collection.face_count == faces
+    info = types_pb2.ModelInfo(name=model.name, version=model.version, dimension=model.dimension)
+    for replica in replicas:
+        for _ in range(round(ready_s * 10)):
+            if (await match(replica, name, vectors[0], info)).method == "index":
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"the index was not ready within {ready_s:.0f} s")
+    return name, vectors
