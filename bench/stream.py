@@ -9,8 +9,9 @@ two people enrolled from their reference photos. After `--seconds` it prints, pe
 analysed per second in all and per camera against the asked rate, the lag, CPU seconds per
 second of the stream service and of the detector and embedder it calls, detections and
 embeddings per track, and the time from a face's first analysed frame to its event reaching a
-WatchEvents listener (p50/p95). Needs /usr/bin/python3 with GStreamer's RTSP server
-(`make test-tools` installs it).
+WatchEvents listener and to its webhook arriving at a real HTTP receiver, signed, through the
+registry's outbox (p50/p95). Needs /usr/bin/python3 with GStreamer's RTSP server (`make test-tools`
+installs it).
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ import psutil
 from facerec.stream.v1 import stream_pb2, stream_pb2_grpc
 from facerec_devstack import machine, photos
 from facerec_devstack.processes import Ports, free_port, terminate
+from facerec_devstack.receivers import WebhookReceiver
 from facerec_devstack.stack import Stack, StackConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 RTSP_SERVER = ROOT / "tests" / "e2e" / "rtsp_server.py"
 PEOPLE = {"Lin-Manuel Miranda": "lin-manuel-miranda.png", "Alex Lacamoire": "alex-lacamoire.png"}
+WEBHOOK_SECRET = "the-benchmark-webhook-secret"
 
 
 def enrol(url: str, video: Path) -> str:
@@ -66,6 +69,8 @@ def measure(cameras: int, seconds: float, fps: float) -> dict[str, Any]:
         mounts = [f"cam{i}={video / 'short_hamilton_clip.mp4'}" for i in range(cameras)]
         rtsp = subprocess.Popen(["/usr/bin/python3", str(RTSP_SERVER), str(rtsp_port), *mounts], stdout=subprocess.PIPE)
         stream = None
+        webhook = WebhookReceiver(WEBHOOK_SECRET)
+        webhook.start()
         try:
             assert rtsp.stdout is not None
             assert rtsp.stdout.readline().strip() == b"ready"
@@ -81,6 +86,9 @@ def measure(cameras: int, seconds: float, fps: float) -> dict[str, Any]:
                 "FACEREC_STREAM_EMBEDDER_ADDRESS": stack.address("embedder"),
                 "FACEREC_STREAM_REGISTRY_ADDRESS": stack.address("registry"),
                 "FACEREC_STREAM_CAMERAS": json.dumps(config),
+                "FACEREC_STREAM_WEBHOOKS": json.dumps(
+                    [{"name": "bench", "url": webhook.url, "secret": WEBHOOK_SECRET}]
+                ),
             }
             stream = subprocess.Popen([sys.executable, "-m", "facerec_stream"], env=env, stderr=subprocess.DEVNULL)
             channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -119,9 +127,17 @@ def measure(cameras: int, seconds: float, fps: float) -> dict[str, Any]:
             if stream is not None:
                 terminate(stream)
             terminate(rtsp)
+            webhook.stop()
             if rtsp.stdout is not None:
                 rtsp.stdout.close()
             stack.stop()
+    hooked: dict[bool, list[float]] = {True: [], False: []}
+    first_seen = {e.event_id: e.first_seen.ToNanoseconds() / 1e9 for e in events}
+    for received in webhook.received:
+        document = received.document
+        event_id = document["event"]["event_id"]
+        if document["type"] == "new" and received.signed and event_id in first_seen:
+            hooked[document["event"]["person"] is not None].append(received.at - first_seen[event_id])
     analysed = sum(c.frames_analysed for c in states)
     tracks = sum(c.tracks for c in states) or 1
     return {
@@ -138,6 +154,10 @@ def measure(cameras: int, seconds: float, fps: float) -> dict[str, Any]:
         # Known: decided as soon as a face matches; unknown: when the track ends (by design).
         "first_frame_to_event_s_known": spread(delays[True]),
         "first_frame_to_event_s_unknown": spread(delays[False]),
+        # The same, delivered: recorded in PostgreSQL with its outbox row, claimed, POSTed, signed.
+        "first_frame_to_webhook_s_known": spread(hooked[True]),
+        "first_frame_to_webhook_s_unknown": spread(hooked[False]),
+        "webhooks_unsigned": sum(1 for r in webhook.received if not r.signed),
     }
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real parts some tests drive: Prometheus, nginx, Chromium, kubectl and GStreamer's RTSP server (Debian's packages). Installed where
+# Real parts some tests drive: Prometheus, nginx, Chromium, kubectl, GStreamer's RTSP server and mosquitto (Debian's packages). Installed where
 # missing and possible (apt-get as root or with passwordless sudo); where not, those tests fail and say why
 # (FACEREC_TESTS_ALLOW_MISSING_TOOLS=1 makes them skip instead, for a developer's machine).
 set -u
@@ -11,6 +11,8 @@ command -v kubectl >/dev/null || missing+=(kubernetes-client)
 # A real RTSP server for the camera tests: GStreamer's, driven by the system's python3.
 /usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0')" 2>/dev/null \
     || missing+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+# A real MQTT broker for the camera events' delivery.
+command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then

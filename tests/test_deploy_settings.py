@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from facerec_stream.settings import StreamSettings
 from pydantic_settings import BaseSettings
 
 from facerec_detector.settings import DetectorSettings
@@ -18,16 +19,28 @@ from facerec_gateway.settings import GatewaySettings
 from facerec_registry.settings import RegistrySettings
 
 ROOT = Path(__file__).resolve().parents[1]
-SETTINGS: list[type[BaseSettings]] = [GatewaySettings, DetectorSettings, EmbedderSettings, RegistrySettings]
+SETTINGS: list[type[BaseSettings]] = [
+    GatewaySettings,
+    DetectorSettings,
+    EmbedderSettings,
+    RegistrySettings,
+    StreamSettings,
+]
 
 # Values a deployment sets on purpose, not restating a default: (where, variable) -> why.
 DELIBERATE = {
     ("compose", "FACEREC_GATEWAY_DETECTOR_ADDRESS"): "the detector's service name",
     ("compose", "FACEREC_GATEWAY_EMBEDDER_ADDRESS"): "the embedder's service name",
     ("compose", "FACEREC_GATEWAY_REGISTRY_ADDRESS"): "the registry's service name",
+    ("compose", "FACEREC_STREAM_DETECTOR_ADDRESS"): "the detector's service name",
+    ("compose", "FACEREC_STREAM_EMBEDDER_ADDRESS"): "the embedder's service name",
+    ("compose", "FACEREC_STREAM_REGISTRY_ADDRESS"): "the registry's service name",
     ("k8s", "FACEREC_GATEWAY_DETECTOR_ADDRESS"): "the detector's headless Service, resolved per replica",
     ("k8s", "FACEREC_GATEWAY_EMBEDDER_ADDRESS"): "the embedder's headless Service, resolved per replica",
     ("k8s", "FACEREC_GATEWAY_REGISTRY_ADDRESS"): "the registry's headless Service, resolved per replica",
+    ("k8s", "FACEREC_STREAM_DETECTOR_ADDRESS"): "the detector's headless Service, resolved per replica",
+    ("k8s", "FACEREC_STREAM_EMBEDDER_ADDRESS"): "the embedder's headless Service, resolved per replica",
+    ("k8s", "FACEREC_STREAM_REGISTRY_ADDRESS"): "the registry's headless Service, resolved per replica",
     ("k8s", "FACEREC_GATEWAY_PRODUCTION"): "a cluster is production: no docs or console, keys required",
     ("k8s", "FACEREC_GATEWAY_AUTH_MODE"): "production needs API keys",
     ("k8s", "FACEREC_DETECTOR_WORKERS"): "one detection per core of the pod's CPU limit (2), not the node's cores",
@@ -51,7 +64,8 @@ def _default(variable: str) -> str | None:
     if found is None:
         return None
     cls, name = found
-    value: Any = cls.model_fields[name].default
+    # A default_factory's value too (the stream service's cameras: []).
+    value: Any = cls.model_fields[name].get_default(call_default_factory=True)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "facerec"  # `name:` in docker-compose.yml
-METRICS_PORTS = {"detector": 9101, "embedder": 9102, "registry": 9103}
+METRICS_PORTS = {"detector": 9101, "embedder": 9102, "registry": 9103, "stream": 9104}
 
 
 class PodmanError(RuntimeError):
@@ -85,11 +85,16 @@ def restart_count(container: str) -> int:
     return int(podman("inspect", "--format", "{{.RestartCount}}", container).stdout.strip())
 
 
-def metric(container: str, service: str, name: str) -> float:
-    """One counter of a service's own /metrics, read inside its container (the port is not published)."""
+def metrics_text(container: str, service: str) -> str:
+    """A service's own /metrics, read inside its container (the port is not published)."""
     url = f"http://127.0.0.1:{METRICS_PORTS[service]}/metrics"
     script = f"import urllib.request; print(urllib.request.urlopen({url!r}, timeout=5).read().decode())"
-    text = podman("exec", container, "python", "-c", script).stdout
+    return podman("exec", container, "python", "-c", script).stdout
+
+
+def metric(container: str, service: str, name: str) -> float:
+    """One counter of a service's own /metrics."""
+    text = metrics_text(container, service)
     found = re.search(rf"^{re.escape(name)} ([0-9.e+]+)$", text, re.MULTILINE)
     if found is None:
         raise PodmanError(f"{name} not in {container}'s metrics")

@@ -138,5 +138,5 @@ def face_of() -> Callable[..., detector_pb2.Face]:
 def fakes() -> Fakes:
     detector, embedder, registry = FakeDetector(), FakeEmbedder(), FakeRegistry()
     settings = GatewaySettings(grpc_port=-1)  # type: ignore[call-arg]
-    backends = Backends(settings, {}, detector, embedder, registry)  # type: ignore[arg-type]
+    backends = Backends(settings, {}, detector, embedder, registry, None)  # type: ignore[arg-type]
     return Fakes(detector, embedder, registry, backends)

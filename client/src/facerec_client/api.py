@@ -226,6 +226,23 @@ class _Calls:
     def verify(a: Path | bytes, b: Path | bytes) -> _Call:
         return _Call("POST", f"{V1}/verify", files={"image_a": _photo(a, "a.jpg"), "image_b": _photo(b, "b.jpg")})
 
+    @staticmethod
+    def cameras() -> _Call:
+        return _Call("GET", f"{V1}/cameras")
+
+    @staticmethod
+    def add_camera(body: dict[str, Any]) -> _Call:
+        return _Call("POST", f"{V1}/cameras", json=body, ok=201)
+
+    @staticmethod
+    def remove_camera(name: str) -> _Call:
+        return _Call("DELETE", f"{V1}/cameras/{name}", ok=204)
+
+    @staticmethod
+    def events_page(filters: dict[str, Any], cursor: str | None) -> _Call:
+        params = {k: v for k, v in filters.items() if v is not None} | ({"cursor": cursor} if cursor else {})
+        return _Call("GET", f"{V1}/events", params=params)
+
 
 def _headers(api_key: str | None) -> dict[str, str]:
     return {"x-api-key": api_key} if api_key else {}
@@ -310,6 +327,21 @@ class Client:
     def verify(self, a: Path | bytes, b: Path | bytes) -> Verification:
         return Verification.of(self._run(_Calls.verify(a, b)))
 
+    def cameras(self) -> list[dict[str, Any]]:
+        return list(self._run(_Calls.cameras()))
+
+    def add_camera(self, name: str, source_url: str, collection: str, **options: Any) -> dict[str, Any]:
+        """options: fps, min_face_px, enabled (see POST /api/v1/cameras)."""
+        body = {"name": name, "source_url": source_url, "collection": collection, **options}
+        return dict(self._run(_Calls.add_camera(body)))
+
+    def remove_camera(self, name: str) -> None:
+        self._run(_Calls.remove_camera(name))
+
+    def events(self, cursor: str | None = None, **filters: Any) -> dict[str, Any]:
+        """One page, newest first: {"events": [...], "next_cursor"}; filters as GET /api/v1/events takes."""
+        return dict(self._run(_Calls.events_page(filters, cursor)))
+
 
 class AsyncClient:
     """Async client (httpx.AsyncClient); the same methods as `Client`, awaited."""
@@ -385,3 +417,16 @@ class AsyncClient:
 
     async def verify(self, a: Path | bytes, b: Path | bytes) -> Verification:
         return Verification.of(await self._run(_Calls.verify(a, b)))
+
+    async def cameras(self) -> list[dict[str, Any]]:
+        return list(await self._run(_Calls.cameras()))
+
+    async def add_camera(self, name: str, source_url: str, collection: str, **options: Any) -> dict[str, Any]:
+        body = {"name": name, "source_url": source_url, "collection": collection, **options}
+        return dict(await self._run(_Calls.add_camera(body)))
+
+    async def remove_camera(self, name: str) -> None:
+        await self._run(_Calls.remove_camera(name))
+
+    async def events(self, cursor: str | None = None, **filters: Any) -> dict[str, Any]:
+        return dict(await self._run(_Calls.events_page(filters, cursor)))

@@ -8,6 +8,8 @@ FACEREC_URL / FACEREC_API_KEY environment); on failure prints one line and exits
     facerec people --collection staff
     facerec export staff -o staff.jsonl [--images]
     facerec import staff staff.jsonl [--new-ids] [--idempotency-key KEY]
+    facerec cameras [add NAME URL --collection staff [--fps 5] | remove NAME]
+    facerec events [--camera door] [--unknown] [--since 2026-12-07T08:00:00Z] [--follow]
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -31,6 +33,7 @@ CHUNK = 1 << 20
 # same idempotency key: answered from the first if that one was imported, imported if not.
 IMPORT_ATTEMPTS = 3
 RETRIED_STATUSES = {502, 503, 504}
+FOLLOW_EVERY_S = 2.0
 
 
 class CliError(Exception):
@@ -196,6 +199,50 @@ def people(args: argparse.Namespace) -> None:
             print(f"{p.person_id}\t{p.name}\t{p.external_id or ''}\t{p.face_count} faces")
 
 
+def cameras(args: argparse.Namespace) -> None:
+    with _api(args) as client:
+        if args.action == "add":
+            if not args.name or not args.source or not args.collection:
+                raise CliError("add needs NAME, SOURCE_URL and --collection")
+            added = client.add_camera(args.name, args.source, args.collection, fps=args.fps)
+            print(f"{added['name']}\t{added['source']}\t{added['collection']}\t{added['state']['state']}")
+        elif args.action == "remove":
+            if not args.name:
+                raise CliError("remove needs NAME")
+            client.remove_camera(args.name)
+            print(f"{args.name} removed")
+        else:
+            for c in client.cameras():
+                state = c["state"]
+                reason = f" ({state['reason']})" if state["reason"] else ""
+                print(
+                    f"{c['name']}\t{c['source']}\t{c['collection']}\t{state['state']}{reason}"
+                    f"\t{state['analysed_fps']:.1f} fps\tlag {state['lag_seconds']:.2f} s"
+                )
+
+
+def _event_line(event: dict[str, Any]) -> str:
+    person = event["person"]
+    who = f"{person['name']} ({event['score']:.3f})" if person else "unknown"
+    return f"{event['first_seen']}\t{event['camera']}\t{who}\t{event['event_id']}"
+
+
+def events(args: argparse.Namespace) -> None:
+    """Events newest first; --follow: then every new one as it comes, oldest first, until Ctrl-C."""
+    filters = {"camera": args.camera, "unknown": args.unknown or None, "since": args.since, "limit": args.limit}
+    with _api(args) as client:
+        page = client.events(**filters)
+        shown = {e["event_id"] for e in page["events"]}
+        for event in page["events"] if not args.follow else reversed(page["events"]):
+            print(_event_line(event), flush=True)
+        while args.follow:
+            time.sleep(FOLLOW_EVERY_S)
+            fresh = [e for e in client.events(**{**filters, "limit": 200})["events"] if e["event_id"] not in shown]
+            for event in reversed(fresh):
+                shown.add(event["event_id"])
+                print(_event_line(event), flush=True)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="facerec", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     main.add_argument("--url", default=os.environ.get("FACEREC_URL", "http://127.0.0.1:8000"))
@@ -234,6 +281,20 @@ def parser() -> argparse.ArgumentParser:
         help="name this import (default: a new UUID), so that sending it again imports it at most once",
     )
     into.set_defaults(run=import_)
+    watched = commands.add_parser("cameras", help="list, add or remove cameras (admin)")
+    watched.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list")
+    watched.add_argument("name", nargs="?")
+    watched.add_argument("source", nargs="?", metavar="SOURCE_URL")
+    watched.add_argument("--collection")
+    watched.add_argument("--fps", type=float, default=5.0)
+    watched.set_defaults(run=cameras)
+    seen = commands.add_parser("events", help="who the cameras saw, newest first")
+    seen.add_argument("--camera")
+    seen.add_argument("--unknown", action="store_true", help="only people not enrolled")
+    seen.add_argument("--since", help="RFC 3339 time, e.g. 2026-12-07T08:00:00Z")
+    seen.add_argument("--limit", type=int, default=50)
+    seen.add_argument("--follow", "-f", action="store_true", help="keep printing new events until Ctrl-C")
+    seen.set_defaults(run=events)
     return main
 
 
@@ -241,6 +302,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     try:
         args.run(args)
+    except KeyboardInterrupt:
+        sys.exit(130)
     except (CliError, ApiError) as exc:
         sys.exit(f"facerec {args.command}: {exc}")
     except httpx.HTTPError as exc:

@@ -13,7 +13,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from facerec.detector.v1 import detector_pb2_grpc
 from facerec.embedder.v1 import embedder_pb2_grpc
-from facerec.registry.v1 import registry_pb2_grpc
+from facerec.registry.v1 import cameras_pb2_grpc, registry_pb2_grpc
 from facerec_common.channels import ServiceStubs
 from facerec_common.channels import call as call  # the gateway's calls go through it
 from facerec_gateway.settings import GatewaySettings
@@ -26,6 +26,8 @@ class Backends:
     detector: detector_pb2_grpc.DetectorServiceStub
     embedder: embedder_pb2_grpc.EmbedderServiceStub
     registry: registry_pb2_grpc.RegistryServiceStub
+    # Served by the registry beside RegistryService, on its channel.
+    cameras: cameras_pb2_grpc.CameraRegistryServiceStub
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> Backends:
@@ -37,7 +39,7 @@ class Backends:
             max_message_mb=settings.max_message_mb,
             token=token,
         )
-        return cls(settings, stubs.channels, stubs.detector, stubs.embedder, stubs.registry)
+        return cls(settings, stubs.channels, stubs.detector, stubs.embedder, stubs.registry, stubs.cameras)
 
     async def health(self) -> dict[str, str]:
         """Standard gRPC health status of each service ('UNREACHABLE' when it does not answer)."""

@@ -6,57 +6,26 @@ face operations go straight to the registry with the caller's message.
 
 from __future__ import annotations
 
-import contextvars
-import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, cast
 
 import grpc
 from grpc_health.v1 import health
 
 from facerec.detector.v1 import detector_pb2
 from facerec.registry.v1 import registry_pb2
+from facerec.v1 import camera_service_pb2_grpc, face_service_pb2_grpc
 from facerec.v1 import face_service_pb2 as pb
-from facerec.v1 import face_service_pb2_grpc
 from facerec_common.server import Context, new_server, set_serving, translate_errors
 from facerec_common.settings import GrpcServiceSettings
-from facerec_gateway.security import OPEN, KeyResolver, Principal, RateLimiter
+from facerec_gateway import grpc_cameras
+from facerec_gateway.grpc_auth import KeyedServicer, caller, guarded
+from facerec_gateway.security import KeyResolver, RateLimiter
 from facerec_gateway.settings import GatewaySettings
 from facerec_gateway.use_cases import FaceService
 
 log = logging.getLogger(__name__)
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["FaceService"].full_name
-F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
-_caller: contextvars.ContextVar[Principal] = contextvars.ContextVar("caller")
-# Requests that name their collection in `name` rather than `collection`.
-_NAMES_COLLECTION = (
-    registry_pb2.CreateCollectionRequest,
-    registry_pb2.GetCollectionRequest,
-    registry_pb2.UpdateCollectionRequest,
-    registry_pb2.DeleteCollectionRequest,
-)
-
-
-def guarded(scope: str) -> Callable[[F], F]:
-    """Authenticate from metadata `x-api-key`, rate-limit, and check scope and collection binding,
-    exactly as the REST routes do. The caller is then available as `_caller.get()`."""
-
-    def wrap(method: F) -> F:
-        @functools.wraps(method)
-        async def inner(self: FaceServiceServicer, request: Any, context: Context) -> Any:
-            principal = await self.authenticate(context)
-            collection = (
-                request.name if isinstance(request, _NAMES_COLLECTION) else getattr(request, "collection", None)
-            )
-            principal.authorize(scope, collection or None)
-            _caller.set(principal)
-            return await method(self, request, context)
-
-        return cast(F, inner)
-
-    return wrap
 
 
 def _detected(face: detector_pb2.Face) -> pb.DetectedFace:
@@ -67,22 +36,7 @@ def _optional(request: object, field: str) -> float | None:
     return getattr(request, field) if request.HasField(field) else None  # type: ignore[attr-defined]
 
 
-class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
-    def __init__(self, faces: FaceService, keys: KeyResolver, limiter: RateLimiter, open_mode: bool) -> None:
-        self._faces = faces
-        self._registry = faces.backends.registry
-        self._keys = keys
-        self._limiter = limiter
-        self._open = open_mode
-
-    async def authenticate(self, context: Context) -> Principal:
-        if self._open:
-            return OPEN
-        key = next((v for k, v in context.invocation_metadata() or () if k == "x-api-key"), None)
-        principal = await self._keys.resolve(key if isinstance(key, str) else None)
-        self._limiter.take(principal.actor)
-        return principal
-
+class FaceServiceServicer(KeyedServicer, face_service_pb2_grpc.FaceServiceServicer):
     # -- collections, people, faces: the registry's own messages
 
     @translate_errors
@@ -97,7 +51,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     async def UpdateCollection(
         self, request: registry_pb2.UpdateCollectionRequest, context: Context
     ) -> registry_pb2.Collection:
-        return await self._faces.registry(self._registry.UpdateCollection, request, actor=_caller.get().actor)
+        return await self._faces.registry(self._registry.UpdateCollection, request, actor=caller.get().actor)
 
     @translate_errors
     @guarded("read")
@@ -112,7 +66,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
         self, request: registry_pb2.ListCollectionsRequest, context: Context
     ) -> registry_pb2.ListCollectionsResponse:
         reply = await self._faces.registry(self._registry.ListCollections, request)
-        visible = [c for c in reply.collections if _caller.get().sees(c.name)]
+        visible = [c for c in reply.collections if caller.get().sees(c.name)]
         return registry_pb2.ListCollectionsResponse(collections=visible, next_page_token=reply.next_page_token)
 
     @translate_errors
@@ -120,9 +74,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     async def DeleteCollection(
         self, request: registry_pb2.DeleteCollectionRequest, context: Context
     ) -> registry_pb2.DeleteCollectionResponse:
-        return await self._faces.registry(
-            self._registry.DeleteCollection, request, actor=_caller.get().actor, bulk=True
-        )
+        return await self._faces.registry(self._registry.DeleteCollection, request, actor=caller.get().actor, bulk=True)
 
     @translate_errors
     @guarded("admin")
@@ -158,7 +110,7 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     async def DeletePerson(
         self, request: registry_pb2.DeletePersonRequest, context: Context
     ) -> registry_pb2.DeletePersonResponse:
-        return await self._faces.registry(self._registry.DeletePerson, request, actor=_caller.get().actor)
+        return await self._faces.registry(self._registry.DeletePerson, request, actor=caller.get().actor)
 
     @translate_errors
     @guarded("read")
@@ -177,14 +129,14 @@ class FaceServiceServicer(face_service_pb2_grpc.FaceServiceServicer):
     async def DeleteFace(
         self, request: registry_pb2.DeleteFaceRequest, context: Context
     ) -> registry_pb2.DeleteFaceResponse:
-        return await self._faces.registry(self._registry.DeleteFace, request, actor=_caller.get().actor)
+        return await self._faces.registry(self._registry.DeleteFace, request, actor=caller.get().actor)
 
     @translate_errors
     @guarded("write")
     async def DeleteFaces(
         self, request: registry_pb2.DeleteFacesRequest, context: Context
     ) -> registry_pb2.DeleteFacesResponse:
-        return await self._faces.registry(self._registry.DeleteFaces, request, actor=_caller.get().actor)
+        return await self._faces.registry(self._registry.DeleteFaces, request, actor=caller.get().actor)
 
     # -- operations on photos: the shared use cases
 
@@ -289,9 +241,14 @@ async def start_public_grpc(
         host=settings.host, port=settings.grpc_port, max_message_mb=settings.max_message_mb
     ).model_copy(update={"service_token": None})  # public: callers bring API keys, never the service token
     server, port, health_servicer = await new_server(server_settings)
-    servicer = FaceServiceServicer(faces, keys, limiter, open_mode=settings.auth_mode == "open")
-    face_service_pb2_grpc.add_FaceServiceServicer_to_server(servicer, server)
+    open_mode = settings.auth_mode == "open"
+    face_service_pb2_grpc.add_FaceServiceServicer_to_server(
+        FaceServiceServicer(faces, keys, limiter, open_mode), server
+    )
+    camera_service_pb2_grpc.add_CameraServiceServicer_to_server(
+        grpc_cameras.CameraServiceServicer(faces, keys, limiter, open_mode), server
+    )
     await server.start()
-    await set_serving(health_servicer, [SERVICE_NAME])
-    log.info("public gRPC FaceService on %s:%d", settings.host, port)
+    await set_serving(health_servicer, [SERVICE_NAME, grpc_cameras.SERVICE_NAME])
+    log.info("public gRPC FaceService and CameraService on %s:%d", settings.host, port)
     return server, port, health_servicer

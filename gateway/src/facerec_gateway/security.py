@@ -55,12 +55,16 @@ class Principal:
     def sees(self, collection: str) -> bool:
         return not self.collections or collection in self.collections
 
+    def require(self, scope: str) -> None:
+        """Refuse a scope it lacks (403); what it sees is the caller's to filter."""
+        if not self.allows(scope):
+            raise PermissionDenied(f"This key's scope is '{self.scope}'; this needs '{scope}'.", scope=scope)
+
     def authorize(self, scope: str, collection: str | None = None) -> None:
         """Refuse a scope it lacks (403) and, as if absent, a collection it is not bound to (404)."""
         if collection is not None and not self.sees(collection):
             raise CollectionNotFound(f"No collection named '{collection}'.", collection=collection)
-        if not self.allows(scope):
-            raise PermissionDenied(f"This key's scope is '{self.scope}'; this needs '{scope}'.", scope=scope)
+        self.require(scope)
         if scope == "admin" and collection is None and self.collections:
             raise PermissionDenied("Managing keys and reading the audit log need a key bound to no collection.")
 

@@ -27,7 +27,7 @@ MAX_TOP_K = 100
 MAX_BULK = 1000
 
 
-def _actor(context: Context) -> str:
+def actor_of(context: Context) -> str:
     """Who is acting, as the gateway says: an API key id, or "anonymous" in open mode."""
     for key, value in context.invocation_metadata() or ():
         if key == ACTOR_METADATA and isinstance(value, str):
@@ -74,7 +74,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         if request.clear_target_fpir == request.HasField("target_fpir"):
             raise InvalidArgument("Send either target_fpir or clear_target_fpir.")
         fpir = convert.target_fpir(request.target_fpir) if request.HasField("target_fpir") else None
-        return convert.collection(await collections.set_target_fpir(self._db, name, fpir, _actor(context)))
+        return convert.collection(await collections.set_target_fpir(self._db, name, fpir, actor_of(context)))
 
     @translate_errors
     async def GetCollection(
@@ -97,7 +97,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.DeleteCollectionRequest, context: Context
     ) -> registry_pb2.DeleteCollectionResponse:
         name = convert.collection_name(request.name)
-        await collections.delete_collection(self._db, name, _actor(context))
+        await collections.delete_collection(self._db, name, actor_of(context))
         metrics.forget_collection(name)
         return registry_pb2.DeleteCollectionResponse()
 
@@ -145,7 +145,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     ) -> registry_pb2.DeletePersonResponse:
         collection = convert.collection_name(request.collection)
         person_id = convert.uuid_arg(request.person_id, "person id")
-        await people.delete_person(self._db, collection, person_id, _actor(context))
+        await people.delete_person(self._db, collection, person_id, actor_of(context))
         return registry_pb2.DeletePersonResponse()
 
     # -- faces
@@ -205,7 +205,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     ) -> registry_pb2.DeleteFaceResponse:
         collection = convert.collection_name(request.collection)
         face_id = convert.uuid_arg(request.face_id, "face id")
-        await faces.delete_face(self._db, collection, face_id, _actor(context), request.delete_empty_person)
+        await faces.delete_face(self._db, collection, face_id, actor_of(context), request.delete_empty_person)
         return registry_pb2.DeleteFaceResponse()
 
     @translate_errors
@@ -221,7 +221,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
                 wellformed.append(convert.uuid_arg(raw, "face id"))
             except InvalidArgument:
                 malformed.append(raw)
-        deleted, missing = await faces.delete_faces(self._db, collection, wellformed, _actor(context))
+        deleted, missing = await faces.delete_faces(self._db, collection, wellformed, actor_of(context))
         return registry_pb2.DeleteFacesResponse(
             deleted=[str(f) for f in deleted], not_found=[str(f) for f in missing] + malformed
         )
@@ -382,7 +382,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         name = convert.person_name(request.name)
         allowed = [convert.collection_name(c) for c in request.collections]
         key = await keys.create_api_key(
-            self._db, name, request.scope, allowed, request.key_sha256, request.prefix[:16], _actor(context)
+            self._db, name, request.scope, allowed, request.key_sha256, request.prefix[:16], actor_of(context)
         )
         return responses.api_key(key)
 
@@ -396,7 +396,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     @translate_errors
     async def RevokeApiKey(self, request: registry_pb2.RevokeApiKeyRequest, context: Context) -> registry_pb2.ApiKey:
         key_id = convert.uuid_arg(request.key_id, "key id")
-        return responses.api_key(await keys.revoke_api_key(self._db, key_id, _actor(context)))
+        return responses.api_key(await keys.revoke_api_key(self._db, key_id, actor_of(context)))
 
     @translate_errors
     async def GetApiKeyByHash(

@@ -3,14 +3,16 @@ order that lets a replica serve whatever starts first."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
 import grpc
 from grpc_health.v1 import health
 
-from facerec.registry.v1 import registry_pb2, registry_pb2_grpc
+from facerec.registry.v1 import cameras_pb2, cameras_pb2_grpc, registry_pb2, registry_pb2_grpc
 from facerec_common.server import new_server, set_serving
+from facerec_registry.camera_server import CameraRegistryServicer, purge_events_forever
 from facerec_registry.matching import Matching, ThresholdPolicy
 from facerec_registry.search.indexes import SearchIndexes, SyncSettings
 from facerec_registry.search.vector_index import IndexSettings
@@ -22,6 +24,7 @@ from facerec_registry.store.migrate import migrate_when_reachable
 log = logging.getLogger(__name__)
 
 SERVICE_NAME = registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name
+CAMERA_SERVICE_NAME = cameras_pb2.DESCRIPTOR.services_by_name["CameraRegistryService"].full_name
 
 
 @dataclass
@@ -30,8 +33,12 @@ class Resources:
 
     db: Database
     indexes: SearchIndexes | None
+    tasks: list[asyncio.Task[None]]
 
     async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
         if self.indexes is not None:
             await self.indexes.close()
         await self.db.close()
@@ -66,11 +73,13 @@ async def create_server(
     thresholds = ThresholdPolicy(settings.match_threshold, settings.fallback_threshold, settings.target_fpir)
     servicer = RegistryServicer(db, settings, indexes, Matching(db, indexes, thresholds))
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(servicer, server)
+    cameras_pb2_grpc.add_CameraRegistryServiceServicer_to_server(CameraRegistryServicer(db, settings), server)
     await server.start()
     await migrate_when_reachable(settings.database_url, settings.database_retry_max_s)
-    await set_serving(health_servicer, [SERVICE_NAME])
+    await set_serving(health_servicer, [SERVICE_NAME, CAMERA_SERVICE_NAME])
+    tasks = [asyncio.create_task(purge_events_forever(db, settings), name="purge camera events")]
     if indexes is not None:
         indexes.start()
         await indexes.load_all()
     log.info("registry serving on %s:%d", settings.host, port)
-    return server, port, health_servicer, Resources(db, indexes)
+    return server, port, health_servicer, Resources(db, indexes, tasks)

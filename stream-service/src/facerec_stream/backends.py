@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from facerec.detector.v1 import detector_pb2
 from facerec.embedder.v1 import embedder_pb2
-from facerec.registry.v1 import registry_pb2
+from facerec.registry.v1 import cameras_pb2, registry_pb2
 from facerec_common.channels import ServiceStubs, call
 from facerec_stream.settings import StreamSettings
 
@@ -52,6 +52,34 @@ class StreamBackends:
             self.stubs.registry.CompareEmbeddings(request, timeout=self.settings.registry_timeout_s)
         )
         return reply
+
+    async def put_camera(self, request: cameras_pb2.PutCameraRequest) -> cameras_pb2.Camera:
+        reply: cameras_pb2.Camera = await call(
+            self.stubs.cameras.PutCamera(request, timeout=self.settings.registry_timeout_s)
+        )
+        return reply
+
+    async def lease(self, request: cameras_pb2.LeaseCamerasRequest) -> cameras_pb2.LeaseCamerasResponse:
+        reply: cameras_pb2.LeaseCamerasResponse = await call(
+            self.stubs.cameras.LeaseCameras(request, timeout=self.settings.registry_timeout_s)
+        )
+        return reply
+
+    async def release(self, holder: str) -> None:
+        request = cameras_pb2.ReleaseCamerasRequest(holder=holder)
+        await call(self.stubs.cameras.ReleaseCameras(request, timeout=self.settings.registry_timeout_s))
+
+    async def record(self, request: cameras_pb2.RecordEventRequest) -> None:
+        await call(self.stubs.cameras.RecordEvent(request, timeout=self.settings.registry_timeout_s))
+
+    async def claim(self, request: cameras_pb2.ClaimDeliveriesRequest) -> list[cameras_pb2.Delivery]:
+        reply: cameras_pb2.ClaimDeliveriesResponse = await call(
+            self.stubs.cameras.ClaimDeliveries(request, timeout=self.settings.registry_timeout_s)
+        )
+        return list(reply.deliveries)
+
+    async def settle(self, request: cameras_pb2.SettleDeliveryRequest) -> None:
+        await call(self.stubs.cameras.SettleDelivery(request, timeout=self.settings.registry_timeout_s))
 
     async def close(self) -> None:
         await self.stubs.close()

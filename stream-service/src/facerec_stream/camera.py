@@ -17,11 +17,12 @@ from facerec.detector.v1 import detector_pb2
 from facerec.embedder.v1 import embedder_pb2
 from facerec.registry.v1 import registry_pb2
 from facerec_common.errors import CollectionNotFound, FacerecError
+from facerec_common.urls import redacted
 from facerec_stream import metrics
 from facerec_stream.backends import StreamBackends
 from facerec_stream.events import EventBook, SameFace
 from facerec_stream.settings import CameraSettings
-from facerec_stream.source import LiveSource, redacted
+from facerec_stream.source import LiveSource
 from facerec_stream.tracking import LOST_AFTER_S, CutDetector, FaceTracker
 from facerec_stream.tracks import Known, Track
 
@@ -33,8 +34,13 @@ JPEG_QUALITY = 90
 ANALYSIS_MAX_SIDE = 1920
 
 
+# The last analysed frame as the console shows it: this wide at most, boxes drawn.
+VIEW_MAX_SIDE = 640
+
+
 @dataclass(frozen=True)
 class Prepared:
+    image: npt.NDArray[np.uint8]  # RGB, as analysed
     jpeg: bytes
     scale: float  # analysed / source pixels
     cut: bool
@@ -54,11 +60,13 @@ class CameraWorker:
     config: CameraSettings
     backends: StreamBackends
     events: EventBook
+    allow_files: bool = False
     stats: CameraStats = field(default_factory=CameraStats)
     _tracks: dict[int, Track] = field(default_factory=dict)
+    _last_view: tuple[npt.NDArray[np.uint8], list[tuple[float, float, float, float, bool]]] | None = None
 
     def __post_init__(self) -> None:
-        self.source = LiveSource(self.config.url, self.config.fps)
+        self.source = LiveSource(self.config.url, self.config.fps, allow_files=self.allow_files)
         self._tracker = FaceTracker(self.config.fps)
         self._cuts = CutDetector()
 
@@ -98,14 +106,18 @@ class CameraWorker:
             image = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
         bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
         ok, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-        return Prepared(jpeg.tobytes() if ok else b"", scale, self._cuts.is_cut(image))
+        return Prepared(image, jpeg.tobytes() if ok else b"", scale, self._cuts.is_cut(image))
 
     async def _analyse(self, frame: Prepared, now: float) -> None:
         if frame.cut:
             self._tracker.reset()
             await self._end_tracks(float("inf"))
         faces = await self._detect(frame) if frame.jpeg else []
+        boxes = []
         for face, track_id in zip(faces, self._tracker.update(faces), strict=True):
+            known = track_id is not None and track_id in self._tracks and self._tracks[track_id].decision is not None
+            box = face.box
+            boxes.append((box.x, box.y, box.x + box.width, box.y + box.height, known))
             if track_id is None:
                 continue
             track = self._tracks.get(track_id)
@@ -115,6 +127,7 @@ class CameraWorker:
             track.saw(face, now)
             if track.decision is not None:
                 self.events.seen_again(track)
+        self._last_view = (frame.image, boxes)
         pending = [t for t in self._tracks.values() if t.last_seen == now and t.wants_embedding()]
         await asyncio.gather(*(self._identify(t) for t in pending))
 
@@ -160,6 +173,24 @@ class CameraWorker:
             del self._tracks[track_id]
             if track.decision is None and track.embedding is not None:
                 await self.events.decided(self.config.name, self.config.collection, track)
+
+    def view_jpeg(self) -> bytes:
+        """Blocking (a worker thread): the last analysed frame, small, its faces boxed (green:
+        identified)."""
+        if self._last_view is None:
+            return b""
+        image, boxes = self._last_view
+        scale = min(1.0, VIEW_MAX_SIDE / max(image.shape[:2]))
+        small = cv2.resize(
+            image, (round(image.shape[1] * scale), round(image.shape[0] * scale)), interpolation=cv2.INTER_AREA
+        )
+        bgr = cv2.cvtColor(small, cv2.COLOR_RGB2BGR)
+        for x1, y1, x2, y2, known in boxes:
+            corner = (round(x1 * scale), round(y1 * scale))
+            colour = (80, 200, 80) if known else (40, 170, 255)
+            cv2.rectangle(bgr, corner, (round(x2 * scale), round(y2 * scale)), colour, 2)
+        ok, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 75])
+        return jpeg.tobytes() if ok else b""
 
     def describe(self) -> dict[str, object]:
         """The camera as its state answers say it (the source URL without credentials)."""

@@ -9,13 +9,18 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from facerec.common.v1 import types_pb2
 from facerec_stream import metrics
 from facerec_stream.tracks import Known, Track
 
-# Events kept for listing; a store of their own (PostgreSQL, retention) holds them for good.
+# Events kept in memory for this replica's listing; the registry keeps them all (PostgreSQL).
 KEPT = 1000
+
+# How an event changed: opened; another track folded in; seen again (last_seen moves on); ended
+# (the cooldown passed without a sighting: final).
+Change = Literal["new", "update", "seen", "end"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Event:
     last_seen: float
     crop_jpeg: bytes
     track_count: int
+    ended: bool = False
 
 
 @dataclass
@@ -51,6 +57,8 @@ class EventBook:
 
     cooldown_s: float
     same_face: SameFace
+    # Told of every change, in order (the recorder: PostgreSQL and delivery).
+    on_change: Callable[[Event, Change], None] | None = None
     events: dict[str, Event] = field(default_factory=dict)
     _order: deque[str] = field(default_factory=deque)
     _open_known: dict[tuple[str, str], str] = field(default_factory=dict)  # (camera, person) -> event
@@ -81,9 +89,17 @@ class EventBook:
         if track.event_id is None or track.event_id not in self.events:
             return None
         event = self.events[track.event_id]
-        if track.last_seen <= event.last_seen:
+        if track.last_seen <= event.last_seen or event.ended:
             return None
         return self._extended(event, track, new_track=False)
+
+    def expire(self, now: float) -> list[Event]:
+        """Events not seen for the cooldown end: nothing will fold into them any more."""
+        ended = []
+        for event in list(self.events.values()):
+            if not event.ended and now - event.last_seen > self.cooldown_s:
+                ended.append(self._publish(replace(event, ended=True), "end"))
+        return ended
 
     async def watch(self) -> AsyncIterator[Event]:
         """Every event as it opens or changes, until the caller stops."""
@@ -97,7 +113,7 @@ class EventBook:
 
     def _open(self, event_id: str, now: float) -> bool:
         event = self.events.get(event_id)
-        return event is not None and now - event.last_seen <= self.cooldown_s
+        return event is not None and not event.ended and now - event.last_seen <= self.cooldown_s
 
     async def _same_stranger(self, camera: str, track: Track) -> str | None:
         if track.embedding is None or track.model is None:
@@ -108,7 +124,7 @@ class EventBook:
             same = stranger.model.version == track.model.version and await self.same_face(
                 stranger.embedding, track.embedding, track.model
             )
-            if same and stranger.event_id in self.events:
+            if same and self._open(stranger.event_id, track.first_seen):
                 stranger.last_seen = track.last_seen
                 return stranger.event_id
         return None
@@ -132,7 +148,7 @@ class EventBook:
         self._order.append(event.event_id)
         while len(self._order) > KEPT:
             self.events.pop(self._order.popleft(), None)
-        return self._publish(event)
+        return self._publish(event, "new")
 
     def _extended(self, event: Event, track: Track, *, new_track: bool) -> Event:
         crop = event.crop_jpeg
@@ -146,11 +162,14 @@ class EventBook:
                 track_count=event.track_count + (1 if new_track else 0),
                 score=score,
                 crop_jpeg=crop,
-            )
+            ),
+            "update" if new_track else "seen",
         )
 
-    def _publish(self, event: Event) -> Event:
+    def _publish(self, event: Event, change: Change) -> Event:
         self.events[event.event_id] = event
+        if self.on_change is not None:
+            self.on_change(event, change)
         for queue in list(self._listeners):
             if queue.full():
                 queue.get_nowait()  # a slow listener loses its oldest, never blocks the cameras

@@ -9,3 +9,8 @@ EMBEDDINGS = Counter("facerec_stream_embeddings", "Faces embedded to identify a 
 EVENTS = Counter("facerec_stream_events", "Events opened (one per person seen).", ["camera", "known"])
 LAG_SECONDS = Gauge("facerec_stream_lag_seconds", "From a frame read to its analysis, last frame.", ["camera"])
 LIVE = Gauge("facerec_stream_camera_live", "1 while the camera's source delivers frames.", ["camera"])
+DELIVERIES = Counter(
+    "facerec_stream_deliveries",
+    "Event deliveries tried, by sink and outcome (delivered, failed, dead).",
+    ["sink", "outcome"],
+)

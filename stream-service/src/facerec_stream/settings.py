@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from facerec_common.names import COLLECTION_NAME_ANCHORED
@@ -25,6 +25,18 @@ class CameraSettings(BaseModel):
     min_face_px: float = Field(40.0, ge=12, description="Smallest face side detected, in source pixels.")
 
 
+class WebhookSettings(BaseModel):
+    """A receiver of every event: POSTed as JSON, signed with HMAC-SHA256 of `secret`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=COLLECTION_NAME_ANCHORED)
+    url: str = Field(pattern=r"^https?://", repr=False)
+    # No unsigned deliveries: a receiver must be able to tell ours from anyone's.
+    secret: SecretStr = Field(min_length=16)
+    timeout_s: float = Field(5.0, gt=0, le=60)
+
+
 class StreamSettings(GrpcServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FACEREC_STREAM_")
 
@@ -40,11 +52,31 @@ class StreamSettings(GrpcServiceSettings):
     )
     cameras: list[CameraSettings] = Field(
         default_factory=list,
-        description='Cameras to watch, as JSON: [{"name": "door", "url": "rtsp://…", "collection": "staff", '
-        '"fps": 5, "min_face_px": 40}].',
+        description='Cameras declared at start, as JSON: [{"name": "door", "url": "rtsp://…", "collection": "staff", '
+        '"fps": 5, "min_face_px": 40}]; stored (replacing those of the same name) like POST /api/v1/cameras.',
     )
+    allow_files: bool = Field(
+        False, description="Let cameras be files on this replica's disk (tests, demos); network sources only if false."
+    )
+    lease_s: float = Field(
+        10.0, ge=2, le=300, description="A replica's cameras move to others this long after its last heartbeat."
+    )
+    heartbeat_s: float = Field(3.0, gt=0, le=60, description="How often leases are renewed and camera state reported.")
+    webhooks: list[WebhookSettings] = Field(
+        default_factory=list,
+        description="Webhooks every event is delivered to, as JSON: "
+        '[{"name": "hr", "url": "https://…", "secret": "…"}].',
+    )
+    mqtt_url: str | None = Field(
+        None,
+        repr=False,
+        description="MQTT broker events and camera state are published to: mqtt://user:pass@host:1883.",
+    )
+    mqtt_prefix: str = Field("facerec", pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Topic prefix.")
+    delivery_max_attempts: int = Field(12, ge=1, le=100, description="Tries before a delivery is a dead letter.")
+    delivery_backoff_max_s: float = Field(30.0, gt=0, le=3600, description="Longest wait between two tries.")
 
-    @field_validator("cameras", mode="before")
+    @field_validator("cameras", "webhooks", mode="before")
     @classmethod
     def _json(cls, value: object) -> object:
         return json.loads(value) if isinstance(value, str) else value

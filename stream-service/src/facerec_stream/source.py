@@ -8,16 +8,18 @@ Reads whatever FFmpeg's libraries read (PyAV): RTSP/RTSPS, HTTP (MJPEG, HLS), fi
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
 
 import av
 import numpy as np
 import numpy.typing as npt
+
+from facerec_common.urls import redacted
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +27,6 @@ State = Literal["connecting", "live", "failing", "stopped"]
 # FFmpeg's own options: TCP for RTSP (no lost UDP packets behind NAT), and a socket timeout (µs)
 # so a source that goes silent fails instead of hanging the reader.
 OPEN_OPTIONS = {"rtsp_transport": "tcp", "timeout": "5000000", "rw_timeout": "5000000"}
-
-
-def redacted(url: str) -> str:
-    """The URL without its credentials: what logs, answers, metrics and events may show."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 @dataclass(frozen=True)
@@ -72,8 +64,17 @@ class LiveSource:
     """The newest frame of one source. `start()` runs the reader; `frames()` yields to analysis
     at most `fps` frames a second, each the newest read when analysis asks."""
 
-    def __init__(self, url: str, fps: float, *, realtime_files: bool = True, backoff: Backoff | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        fps: float,
+        *,
+        realtime_files: bool = True,
+        allow_files: bool = True,
+        backoff: Backoff | None = None,
+    ) -> None:
         self.url = url
+        self._allow_files = allow_files
         self.fps = fps
         self.status = SourceStatus()
         self._realtime = realtime_files
@@ -127,6 +128,9 @@ class LiveSource:
             self._stop.wait(wait)
 
     def _read_once(self) -> None:
+        refused = source_problem(self.url, allow_files=self._allow_files)
+        if refused:
+            raise ValueError(refused)
         with av.open(self.url, options=OPEN_OPTIONS, timeout=(10.0, 5.0)) as container:
             if not container.streams.video:
                 raise ValueError("the source has no video")
@@ -158,6 +162,24 @@ class LiveSource:
             self._backoff.reset()
             log.info("source %s live (%dx%d)", redacted(self.url), frame.width, frame.height)
         status.frames_read += 1
+
+
+# What a camera may be: network video. Anything else FFmpeg opens (files, pipes, concat lists,
+# devices) reads the stream replica's own machine, so it takes FACEREC_STREAM_ALLOW_FILES.
+NETWORK_SCHEMES = ("rtsp", "rtsps", "http", "https", "rtmp", "rtmps", "srt")
+
+
+def source_problem(url: str, *, allow_files: bool) -> str:
+    """Why this source may not be opened here; empty when it may."""
+    found = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", url)
+    scheme = found.group(1).lower() if found else ""
+    if scheme in NETWORK_SCHEMES:
+        return ""
+    if allow_files and scheme in ("", "file"):
+        return ""
+    if scheme in ("", "file"):
+        return "file sources are off (FACEREC_STREAM_ALLOW_FILES=true turns them on)"
+    return f"'{scheme}' sources are not read; use {', '.join(NETWORK_SCHEMES)}"
 
 
 def _reason(exc: Exception) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from facerec_gateway.v1 import admin, analysis, collections, faces, people
+from facerec_gateway.v1 import admin, analysis, cameras, collections, events, faces, people
 
 router = APIRouter(prefix="/api/v1")
 # Routes are matched in order: the hot ones (identify, search) first.
-for part in (analysis, faces, people, collections, admin):
+for part in (analysis, faces, people, collections, cameras, events, admin):
     router.include_router(part.router)

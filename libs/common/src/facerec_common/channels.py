@@ -18,7 +18,7 @@ import grpc
 
 from facerec.detector.v1 import detector_pb2_grpc
 from facerec.embedder.v1 import embedder_pb2_grpc
-from facerec.registry.v1 import registry_pb2_grpc
+from facerec.registry.v1 import cameras_pb2_grpc, registry_pb2_grpc
 from facerec_common.errors import from_rpc_error
 from facerec_common.server import message_options
 from facerec_common.service_auth import token_metadata
@@ -41,6 +41,14 @@ IDEMPOTENT_METHODS = {
         "CompareEmbeddings",
         "ListAlignedCrops",
     ],
+    # Served by the registry beside RegistryService, on the same channel.
+    "facerec.registry.v1.CameraRegistryService": [
+        "GetCamera",
+        "ListCameras",
+        "GetEvent",
+        "ListEvents",
+        "ListDeliveries",
+    ],
 }
 
 # gRPC's most attempts (5); backoffs are drawn up to 0.1, 0.2, 0.4, 0.8 s, so the retries span at
@@ -56,7 +64,15 @@ RETRY_POLICY = {
 
 
 def service_config(service: str) -> str:
-    names = [{"service": service, "method": m} for m in IDEMPOTENT_METHODS.get(service, [])]
+    """Round robin over SERVING replicas; retries for the idempotent calls of every service of
+    `service`'s package (a process serves its package's services on one port)."""
+    package = service.rsplit(".", 1)[0]
+    names = [
+        {"service": name, "method": m}
+        for name, methods in IDEMPOTENT_METHODS.items()
+        if name.rsplit(".", 1)[0] == package
+        for m in methods
+    ]
     return json.dumps(
         {
             "loadBalancingConfig": [{"round_robin": {}}],
@@ -97,6 +113,7 @@ class ServiceStubs:
     detector: detector_pb2_grpc.DetectorServiceStub
     embedder: embedder_pb2_grpc.EmbedderServiceStub
     registry: registry_pb2_grpc.RegistryServiceStub
+    cameras: cameras_pb2_grpc.CameraRegistryServiceStub
 
     @classmethod
     def connect(
@@ -115,6 +132,7 @@ class ServiceStubs:
             detector_pb2_grpc.DetectorServiceStub(channels["detector"]),
             embedder_pb2_grpc.EmbedderServiceStub(channels["embedder"]),
             registry_pb2_grpc.RegistryServiceStub(channels["registry"]),
+            cameras_pb2_grpc.CameraRegistryServiceStub(channels["registry"]),
         )
 
     async def close(self) -> None:

@@ -159,6 +159,16 @@ class ApiKeyNotFound(NotFound):
     default_message = "No API key has this id."
 
 
+class CameraNotFound(NotFound):
+    code = "CAMERA_NOT_FOUND"
+    default_message = "No camera has this name."
+
+
+class EventNotFound(NotFound):
+    code = "EVENT_NOT_FOUND"
+    default_message = "No event has this id."
+
+
 class Unauthenticated(FacerecError):
     code = "UNAUTHENTICATED"
     grpc_status = grpc.StatusCode.UNAUTHENTICATED
@@ -192,6 +202,11 @@ class AlreadyExists(FacerecError):
     grpc_status = grpc.StatusCode.ALREADY_EXISTS
     http_status = 409
     default_message = "It exists already."
+
+
+class CameraExists(AlreadyExists):
+    code = "CAMERA_EXISTS"
+    default_message = "A camera with this name exists already."
 
 
 class CollectionExists(AlreadyExists):

@@ -59,7 +59,7 @@ def banner(stack: Stack, config: StackConfig) -> str:
     stream = ""
     if "stream" in stack.group.services:
         port = os.environ.get("FACEREC_STREAM_PORT", "50054")
-        stream = f"\n  cameras      gRPC 127.0.0.1:{port}   (facerec.stream.v1.StreamService)"
+        stream = f"\n  stream       gRPC 127.0.0.1:{port}   (cameras: POST {url}/api/v1/cameras)"
     return f"""
 facerec is running
   REST API     {url}{docs}{console}

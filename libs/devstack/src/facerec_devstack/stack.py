@@ -26,6 +26,8 @@ class StackConfig:
     extra_env: dict[str, str] | None = None
     # Each process writes its trace spans as JSON lines to <traces_dir>/<service>.jsonl.
     traces_dir: Path | None = None
+    # The stream service (cameras); also started whenever FACEREC_STREAM_CAMERAS declares some.
+    stream: bool = False
 
 
 class Stack:
@@ -116,14 +118,14 @@ class Stack:
                 )
             )
             self.group.wait_http("gateway", f"{self.gateway_url}/readyz", STARTUP_TIMEOUT_S)
-            if os.environ.get("FACEREC_STREAM_CAMERAS"):
+            if self.config.stream or os.environ.get("FACEREC_STREAM_CAMERAS"):
                 self._start_stream(common)
         except BaseException:
             self.stop()
             raise
 
     def _start_stream(self, common: dict[str, str]) -> None:
-        """The stream service, when cameras are configured (FACEREC_STREAM_CAMERAS, JSON)."""
+        """The stream service: watches the cameras stored in the registry (its leases give it all)."""
         port = int(os.environ.get("FACEREC_STREAM_PORT", "50054"))
         env = {
             **common,
@@ -156,6 +158,7 @@ def default_config() -> StackConfig:
         model_path=Path(os.environ.get("FACEREC_EMBEDDER_MODEL_PATH", root / "models" / "w600k_mbf.onnx")),
         ports=Ports.from_env(),
         database_url=os.environ.get("DATABASE_URL") or None,
+        stream=True,  # `make run`: cameras added through the API are watched at once
     )
 
 

@@ -109,3 +109,48 @@ class AuditEntry:
     action: str
     collection: str | None
     targets: list[str]
+
+
+@dataclass(frozen=True)
+class CameraInfo:
+    name: str
+    source_url: str  # credentials included: the servicer redacts it for everyone but stream replicas
+    collection: str
+    fps: float
+    min_face_px: float
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    holder: str = ""  # the replica whose lease is current; empty: none
+    state: dict[str, Any] | None = None  # as its holder last reported
+    reported_at: datetime | None = None
+    last_frame_jpeg: bytes | None = None
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    event_id: uuid.UUID
+    camera: str
+    collection: str
+    person_id: uuid.UUID | None  # None: unknown
+    person_name: str | None
+    score: float
+    threshold: float
+    first_seen: datetime
+    last_seen: datetime
+    crop_jpeg: bytes | None
+    track_count: int
+    ended: bool
+
+
+@dataclass(frozen=True)
+class DeliveryInfo:
+    delivery_id: int
+    sink: str
+    kind: str
+    status: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    next_attempt_at: datetime
+    event: EventInfo | None

@@ -7,7 +7,19 @@ from datetime import datetime
 from typing import Any
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Identity, Integer, LargeBinary, String, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -121,3 +133,76 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     collection: Mapped[str | None] = mapped_column(String(64))
     targets: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+
+
+class Camera(Base):
+    __tablename__ = "cameras"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    source_url: Mapped[str] = mapped_column(Text)
+    collection: Mapped[str] = mapped_column(String(64))
+    fps: Mapped[float] = mapped_column(Float)
+    min_face_px: Mapped[float] = mapped_column(Float)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StreamReplica(Base):
+    __tablename__ = "stream_replicas"
+
+    holder: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lease_seconds: Mapped[float] = mapped_column(Float)
+
+
+class CameraLease(Base):
+    __tablename__ = "camera_leases"
+
+    camera_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CameraStateRow(Base):
+    __tablename__ = "camera_states"
+
+    camera_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    state: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    last_frame_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CameraEvent(Base):
+    __tablename__ = "camera_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    camera: Mapped[str] = mapped_column(String(64))
+    collection: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[uuid.UUID | None] = mapped_column()
+    person_name: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    crop_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary)
+    track_count: Mapped[int] = mapped_column(Integer)
+    ended: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OutboxRow(Base):
+    __tablename__ = "event_outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("camera_events.id", ondelete="CASCADE"))
+    sink: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,146 @@
+"""The cameras this replica watches: whatever its leases in the registry say.
+
+Every heartbeat renews the leases, reports each camera's state (and its last frame, for the
+console), and starts or stops camera workers to match the answer: cameras another replica took,
+deleted, disabled or changed stop here; new ones start. Should the registry stay unreachable
+for longer than a lease, the leases may have gone to other replicas: every camera stops here
+until the registry answers again, so a camera is never watched twice for long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+import time
+from dataclasses import dataclass, field
+
+from facerec.registry.v1 import cameras_pb2
+from facerec_common.errors import FacerecError
+from facerec_stream.backends import StreamBackends
+from facerec_stream.camera import CameraWorker
+from facerec_stream.events import EventBook
+from facerec_stream.mqtt import MqttSink
+from facerec_stream.settings import CameraSettings, StreamSettings
+
+log = logging.getLogger(__name__)
+
+
+def holder_name() -> str:
+    """Unique per process: a restarted replica is a new holder, never its former self."""
+    return f"{socket.gethostname()[:120]}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class _Running:
+    worker: CameraWorker
+    task: asyncio.Task[None]
+    analysed_before: int = 0
+    reported_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class CameraFleet:
+    settings: StreamSettings
+    backends: StreamBackends
+    events: EventBook
+    mqtt: MqttSink | None = None
+    holder: str = field(default_factory=holder_name)
+    running: dict[str, _Running] = field(default_factory=dict)
+    replicas: int = 0
+
+    @property
+    def workers(self) -> list[CameraWorker]:
+        return [r.worker for r in self.running.values()]
+
+    async def run(self) -> None:
+        """Until cancelled: declare the configured cameras once, then heartbeat."""
+        declared = not self.settings.cameras
+        last_answer = time.monotonic()
+        while True:
+            try:
+                if not declared:
+                    await self._declare()
+                    declared = True
+                reports = [await self._report(name, running) for name, running in self.running.items()]
+                reply = await self.backends.lease(
+                    cameras_pb2.LeaseCamerasRequest(
+                        holder=self.holder, lease_seconds=self.settings.lease_s, reports=reports
+                    )
+                )
+                last_answer = time.monotonic()
+                self.replicas = reply.replicas
+                await self._apply(list(reply.cameras))
+            except FacerecError as exc:
+                log.warning("camera leases not renewed: %s", exc.message)
+                if self.running and time.monotonic() - last_answer > self.settings.lease_s:
+                    log.warning("leases lapsed: stopping %d cameras until the registry answers", len(self.running))
+                    await self._apply([])
+            self.events.expire(time.time())
+            await asyncio.sleep(self.settings.heartbeat_s)
+
+    async def close(self) -> None:
+        """Stop every camera and hand the leases back, so others take them over at once."""
+        await self._apply([])
+        try:
+            await self.backends.release(self.holder)
+        except FacerecError as exc:
+            log.warning("camera leases not released (they lapse instead): %s", exc.message)
+
+    async def _declare(self) -> None:
+        for camera in self.settings.cameras:
+            await self.backends.put_camera(
+                cameras_pb2.PutCameraRequest(
+                    name=camera.name,
+                    source_url=camera.url,
+                    collection=camera.collection,
+                    fps=camera.fps,
+                    min_face_px=camera.min_face_px,
+                    enabled=True,
+                    actor="stream-service",
+                )
+            )
+
+    async def _apply(self, held: list[cameras_pb2.Camera]) -> None:
+        wanted = {
+            c.name: CameraSettings(
+                name=c.name, url=c.source_url, collection=c.collection, fps=c.fps, min_face_px=c.min_face_px
+            )
+            for c in held
+        }
+        for name, running in list(self.running.items()):
+            if wanted.get(name) != running.worker.config:
+                running.task.cancel()
+                await asyncio.gather(running.task, return_exceptions=True)
+                del self.running[name]
+                log.info("camera %s stopped here", name)
+        for name, config in wanted.items():
+            if name not in self.running:
+                worker = CameraWorker(config, self.backends, self.events, allow_files=self.settings.allow_files)
+                self.running[name] = _Running(worker, asyncio.create_task(worker.run(), name=f"camera {name}"))
+                log.info("camera %s watched here", name)
+
+    async def _report(self, name: str, running: _Running) -> cameras_pb2.CameraReport:
+        worker = running.worker
+        described = worker.describe()
+        now = time.monotonic()
+        analysed = worker.stats.frames_analysed
+        fps = (analysed - running.analysed_before) / max(now - running.reported_at, 1e-3)
+        running.analysed_before, running.reported_at = analysed, now
+        state = cameras_pb2.CameraState(
+            state=str(described["state"]),
+            reason=str(described["reason"]),
+            frames_read=int(described["frames_read"]),  # type: ignore[call-overload]
+            frames_analysed=analysed,
+            frames_dropped=int(described["frames_dropped"]),  # type: ignore[call-overload]
+            analysed_fps=fps,
+            lag_seconds=worker.stats.lag_s,
+            tracks=worker.stats.tracks,
+            embeddings=worker.stats.embeddings,
+            last_frame_jpeg=await asyncio.to_thread(worker.view_jpeg),
+        )
+        if self.mqtt is not None:
+            self.mqtt.camera_state(name, {"state": state.state, "reason": state.reason})
+        return cameras_pb2.CameraReport(name=name, state=state)
