@@ -38,6 +38,7 @@ from facerec_devstack import machine, photos
 from facerec_devstack.processes import Ports, free_port, terminate
 from facerec_devstack.receivers import WebhookReceiver
 from facerec_devstack.stack import Stack, StackConfig
+from facerec_devstack.video import upscaled
 
 ROOT = Path(__file__).resolve().parents[1]
 RTSP_SERVER = ROOT / "tests" / "e2e" / "rtsp_server.py"
@@ -60,13 +61,16 @@ def cpu_seconds(pid: int) -> float:
     return float(times.user + times.system)
 
 
-def measure(cameras: int, seconds: float, fps: float) -> dict[str, Any]:
+def measure(cameras: int, seconds: float, fps: float, size: tuple[int, int] | None) -> dict[str, Any]:
     video = photos.data_dir() / "video"
     with tempfile.TemporaryDirectory(prefix="facerec-stream-bench-") as tmp:
+        clip = video / "short_hamilton_clip.mp4"
+        if size is not None:
+            clip = upscaled(clip, Path(tmp) / "clip.mp4", *size)
         stack = Stack(StackConfig(data_dir=Path(tmp), model_path=ROOT / "models/w600k_mbf.onnx", ports=Ports.free()))
         stack.start()
         rtsp_port, port = free_port(), free_port()
-        mounts = [f"cam{i}={video / 'short_hamilton_clip.mp4'}" for i in range(cameras)]
+        mounts = [f"cam{i}={clip}" for i in range(cameras)]
         rtsp = subprocess.Popen(["/usr/bin/python3", str(RTSP_SERVER), str(rtsp_port), *mounts], stdout=subprocess.PIPE)
         stream = None
         webhook = WebhookReceiver(WEBHOOK_SECRET)
@@ -117,7 +121,10 @@ def measure(cameras: int, seconds: float, fps: float) -> dict[str, Any]:
             started = time.monotonic()
             listener = threading.Thread(target=listen)
             listener.start()
-            listener.join()
+            rss_mb = []
+            while listener.is_alive():  # the stream service's memory, each second
+                listener.join(1.0)
+                rss_mb.append(psutil.Process(stream.pid).memory_info().rss / 2**20)
             elapsed = time.monotonic() - started
             cpu = {name: round((cpu_seconds(pid) - cpu_before[name]) / elapsed, 2) for name, pid in pids.items()}
             states = list(stub.ListCameras(stream_pb2.ListCamerasRequest(), timeout=10).cameras)
@@ -158,6 +165,9 @@ def measure(cameras: int, seconds: float, fps: float) -> dict[str, Any]:
         "first_frame_to_webhook_s_known": spread(hooked[True]),
         "first_frame_to_webhook_s_unknown": spread(hooked[False]),
         "webhooks_unsigned": sum(1 for r in webhook.received if not r.signed),
+        # Bounded memory: the newest frame per camera, whatever the run's length.
+        "stream_rss_mb_first_half_max": round(max(rss_mb[: len(rss_mb) // 2])),
+        "stream_rss_mb_second_half_max": round(max(rss_mb[len(rss_mb) // 2 :])),
     }
 
 
@@ -175,10 +185,13 @@ def main() -> None:
     parser.add_argument("--cameras", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2, 4])
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--fps", type=float, default=5.0)
+    parser.add_argument("--size", help="re-encode the clip at this size first, e.g. 3840x2160 (a 4K camera)")
     args = parser.parse_args()
+    size = tuple(int(x) for x in args.size.split("x")) if args.size else None
     print(machine.summary(machine.describe()))
     for count in args.cameras:
-        print(json.dumps(measure(count, args.seconds, args.fps)), flush=True)
+        result = measure(count, args.seconds, args.fps, size)  # type: ignore[arg-type]
+        print(json.dumps({"size": args.size or "640x360", **result}), flush=True)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,11 @@ from pathlib import Path
 
 import grpc
 import httpx
+import psutil
 import pytest
 
 from facerec.stream.v1 import stream_pb2, stream_pb2_grpc
+from facerec_devstack import video
 from facerec_devstack.processes import free_port, terminate
 from facerec_devstack.receivers import Mosquitto, WebhookReceiver
 from facerec_devstack.stack import Stack
@@ -48,14 +50,17 @@ def _gst_rtsp_server() -> str | None:
 
 
 class RtspServer:
-    def __init__(self, python: str, clip: Path) -> None:
+    def __init__(self, python: str, clips: dict[str, Path]) -> None:
         self.port = free_port()
-        self._command = [python, str(RTSP_SERVER), str(self.port), f"clip={clip}"]
+        self._command = [python, str(RTSP_SERVER), str(self.port), *(f"{n}={p}" for n, p in clips.items())]
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"rtsp://viewer:{SECRET}@127.0.0.1:{self.port}/clip"
+        return self.url_of("clip")
+
+    def url_of(self, mount: str) -> str:
+        return f"rtsp://viewer:{SECRET}@127.0.0.1:{self.port}/{mount}"
 
     def start(self) -> None:
         self.process = subprocess.Popen(self._command, stdout=subprocess.PIPE)
@@ -71,11 +76,16 @@ class RtspServer:
 
 
 @pytest.fixture(scope="module")
-def rtsp(require_tool: Callable[[str | None, str], str], data_dir: Path) -> Iterator[RtspServer]:
+def rtsp(
+    require_tool: Callable[[str | None, str], str], data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RtspServer]:
     python = require_tool(
         _gst_rtsp_server(), "GStreamer's RTSP server (Debian: apt-get install python3-gi gir1.2-gst-rtsp-server-1.0)"
     )
-    server = RtspServer(python, data_dir / "video" / "short_hamilton_clip.mp4")
+    clip = data_dir / "video" / "short_hamilton_clip.mp4"
+    clip_4k = tmp_path_factory.mktemp("4k") / "clip-4k.mp4"
+    video.upscaled(clip, clip_4k, 3840, 2160)
+    server = RtspServer(python, {"clip": clip, "clip-4k": clip_4k})
     server.start()
     yield server
     server.stop()
@@ -314,6 +324,29 @@ def test_sources_that_cannot_be_read_say_why_and_keep_being_tried(stream: Stream
     listed = {c["name"]: c for c in api.get("/api/v1/cameras").json()}
     assert listed["nowhere"]["state"]["state"] == "failing"
     assert "refused" in listed["nowhere"]["state"]["reason"].lower()
+
+
+def test_a_4k_stream_is_analysed_live_in_bounded_memory(
+    stream: StreamProcess, api: httpx.Client, rtsp: RtspServer, collection: str
+) -> None:
+    body = {"name": "stage-4k", "source_url": rtsp.url_of("clip-4k"), "collection": collection}
+    assert api.post("/api/v1/cameras", json=body).status_code == 201
+    try:
+        stream.wait_for_state("live", 30, camera="stage-4k")
+        process = psutil.Process(stream.process.pid)
+        rss_mb = []
+        for _ in range(20):  # two loops of the clip and more
+            time.sleep(1)
+            rss_mb.append(process.memory_info().rss / 2**20)
+        camera = stream.cameras()["stage-4k"]
+        assert camera.frames_analysed >= 40, camera
+        assert camera.lag_seconds < 1.0, camera
+        assert camera.frames_dropped > 0  # decoded at the source's rate, analysed at 5 fps
+        assert max(rss_mb[10:]) - max(rss_mb[:10]) < 50, rss_mb  # the newest frame only: no growth
+        named = [e["person"] for e in _rest_events(api, camera="stage-4k") if e["person"]]
+        assert [p["name"] for p in named] == ["Lin-Manuel Miranda"]  # type: ignore[index]
+    finally:
+        api.delete("/api/v1/cameras/stage-4k")
 
 
 def test_events_made_while_the_webhook_is_down_60_s_are_all_delivered_after(

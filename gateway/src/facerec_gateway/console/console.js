@@ -5,8 +5,11 @@
 const API = "/api/v1";
 const $ = (id) => document.getElementById(id);
 let lastPhoto = null;
+// Pages other than "faces" register here: { start(), stop() }, started while shown (cameras.js, events.js).
+const PAGES = {};
 
 function key() { return sessionStorage.getItem("facerec-api-key") || ""; }
+function authHeaders() { return key() ? { "X-API-Key": key() } : {}; }
 
 function say(text, error = false) {
   $("status").textContent = text;
@@ -14,7 +17,7 @@ function say(text, error = false) {
 }
 
 async function api(method, path, body) {
-  const headers = key() ? { "X-API-Key": key() } : {};
+  const headers = authHeaders();
   const init = { method, headers };
   if (body instanceof FormData) init.body = body;
   else if (body !== undefined) { init.body = JSON.stringify(body); headers["Content-Type"] = "application/json"; }
@@ -29,7 +32,12 @@ async function api(method, path, body) {
 }
 
 function collection() { return $("collection").value; }
-function esc(text) { const d = document.createElement("div"); d.textContent = text; return d.innerHTML; }
+// For innerHTML, in text and in quoted attributes alike.
+function esc(text) {
+  const d = document.createElement("div");
+  d.textContent = text;
+  return d.innerHTML.replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
 
 async function loadCollections(select) {
   const data = await api("GET", "/collections?limit=200");
@@ -66,9 +74,20 @@ async function loadPeople() {
 }
 
 async function thumbnail(faceId) {
-  const reply = await fetch(`${API}/collections/${collection()}/faces/${faceId}/image`,
-    { headers: key() ? { "X-API-Key": key() } : {} });
+  return blobUrl(`${API}/collections/${collection()}/faces/${faceId}/image`);
+}
+
+// Images behind the API key: fetched with the header, shown from a blob: URL ("" when refused or
+// absent). Whoever shows one revokes it when it is replaced (URL.revokeObjectURL).
+async function blobUrl(url) {
+  const reply = await fetch(url, { headers: authHeaders(), cache: "no-store" });
   return reply.ok ? URL.createObjectURL(await reply.blob()) : "";
+}
+
+async function imageBytes(url) {
+  const reply = await fetch(url, { headers: authHeaders() });
+  if (!reply.ok) throw new Error(`HTTP_${reply.status}: the image could not be fetched`);
+  return reply.blob();
 }
 
 async function identify(file) {
@@ -117,28 +136,47 @@ async function draw(file, faces) {
 }
 
 async function enrol(faceIndex, name) {
-  name = name.trim();
-  if (!name) throw new Error("type the person's name first");
-  // An existing person of that name gets the face; otherwise a new person is made.
-  const people = (await api("GET", `/collections/${collection()}/people?limit=500`)).people;
-  const existing = people.find((p) => p.name === name);
-  const person = existing || (await api("POST", `/collections/${collection()}/people`, { name }));
-  const form = new FormData();
-  form.append("file", lastPhoto);
-  form.append("face_index", String(faceIndex));
-  try {
-    await api("POST", `/collections/${collection()}/people/${person.person_id}/faces`, form);
-  } catch (error) {
-    // Refused (e.g. FACE_TOO_SMALL): do not leave a new person without a face behind.
-    if (!existing) await api("DELETE", `/collections/${collection()}/people/${person.person_id}`).catch(() => null);
-    throw error;
-  }
+  await enrolFace(collection(), name, lastPhoto, { face_index: String(faceIndex) });
   await identify(lastPhoto);
   await loadPeople();
 }
 
+// Enrols the photo's face (chosen by `fields`) as `name` in `into`: an existing person of that
+// name gets the face; otherwise a new person is made. Answers the person.
+async function enrolFace(into, name, photo, fields) {
+  name = name.trim();
+  if (!name) throw new Error("type the person's name first");
+  const people = (await api("GET", `/collections/${into}/people?limit=500`)).people;
+  const existing = people.find((p) => p.name === name);
+  const person = existing || (await api("POST", `/collections/${into}/people`, { name }));
+  const form = new FormData();
+  form.append("file", photo, photo.name || "face.jpg");
+  for (const [field, value] of Object.entries(fields)) form.append(field, value);
+  try {
+    await api("POST", `/collections/${into}/people/${person.person_id}/faces`, form);
+  } catch (error) {
+    // Refused (e.g. FACE_TOO_SMALL): do not leave a new person without a face behind.
+    if (!existing) await api("DELETE", `/collections/${into}/people/${person.person_id}`).catch(() => null);
+    throw error;
+  }
+  return person;
+}
+
 async function run(action) {
   try { await action(); } catch (error) { say(error.message, true); }
+}
+
+// Calls `refresh` now, then `ms` after each call ends (none while the tab is hidden), until the
+// function it answers is called.
+function poll(refresh, ms) {
+  let timer = null;
+  let stopped = false;
+  const tick = async () => {
+    if (!document.hidden) await run(refresh);
+    if (!stopped) timer = setTimeout(tick, ms);
+  };
+  tick();
+  return () => { stopped = true; clearTimeout(timer); };
 }
 
 $("api-key").value = key();
@@ -159,4 +197,18 @@ drop.ondrop = (e) => {
   drop.classList.remove("over");
   if (e.dataTransfer.files[0]) run(() => identify(e.dataTransfer.files[0]));
 };
+// Pages: #faces (the default), #cameras, #events; only the page shown polls the API.
+let shownPage = null;
+function showPage() {
+  const wanted = location.hash.slice(1);
+  const name = Object.hasOwn(PAGES, wanted) ? wanted : "faces";
+  if (name === shownPage) return;
+  if (PAGES[shownPage]) PAGES[shownPage].stop();
+  shownPage = name;
+  document.querySelectorAll(".page").forEach((page) => { page.hidden = page.id !== `page-${name}`; });
+  document.querySelectorAll("nav a").forEach((a) => a.classList.toggle("active", a.dataset.page === name));
+  if (PAGES[name]) PAGES[name].start();
+}
+window.addEventListener("hashchange", showPage);
+window.addEventListener("DOMContentLoaded", showPage);
 run(() => loadCollections());
