@@ -275,6 +275,10 @@ async def test_the_outbox_claims_each_delivery_once_retries_and_keeps_dead_lette
     with pytest.raises(grpc.aio.AioRpcError) as bad:
         await stub.RecordEvent(cameras_pb2.RecordEventRequest(event=queued[0], deliver_to=[sink], kind="maybe"))
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    for hostile in ("webhook:\x00x", "a b", "x" * 101):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.ListDeliveries(cameras_pb2.ListDeliveriesRequest(sink=hostile))
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
 async def test_events_past_the_retention_are_purged_with_their_deliveries(stub: Stub, cameras_database: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 from datetime import UTC, datetime
 
 from google.protobuf import json_format
@@ -26,7 +27,8 @@ log = logging.getLogger(__name__)
 
 EVENT_KINDS = ("new", "update", "end")
 MAX_SOURCE_URL = 2048
-MAX_SINK = 100
+# A sink is "mqtt" or "webhook:<name>"; never text PostgreSQL would refuse (NUL) or a log could not show.
+SINK = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 MAX_CLAIM = 100
 
 
@@ -118,6 +120,12 @@ def _source_url(url: str) -> str:
     return url
 
 
+def _sink(name: str) -> str:
+    if not SINK.fullmatch(name):
+        raise InvalidArgument("A sink is 'mqtt' or 'webhook:<name>' (letters, digits, _ . : -).", field="sink")
+    return name
+
+
 def _positive(value: float, field: str, most: float) -> float:
     if not math.isfinite(value) or not 0 < value <= most:
         raise InvalidArgument(f"{field} must be more than 0 and at most {most:g}.", field=field)
@@ -203,8 +211,8 @@ class CameraRegistryServicer(cameras_pb2_grpc.CameraRegistryServiceServicer):
         if request.deliver_to and request.kind not in EVENT_KINDS:
             raise InvalidArgument(f"kind must be one of {', '.join(EVENT_KINDS)}.", field="kind")
         sinks = list(request.deliver_to)
-        if any(not sink or len(sink) > MAX_SINK for sink in sinks):
-            raise InvalidArgument(f"Sink names are 1-{MAX_SINK} characters.", field="deliver_to")
+        for sink in sinks:
+            _sink(sink)
         await events.record_event(self._db, _event(request.event), sinks, request.kind)
         return cameras_pb2.RecordEventResponse()
 
@@ -240,7 +248,8 @@ class CameraRegistryServicer(cameras_pb2_grpc.CameraRegistryServiceServicer):
     ) -> cameras_pb2.ClaimDeliveriesResponse:
         lease_s = _positive(request.lease_seconds, "lease_seconds", 600.0)
         limit = min(request.limit or 10, MAX_CLAIM)
-        claimed = await events.claim_deliveries(self._db, list(request.sinks), limit, lease_s)
+        sinks = [_sink(s) for s in request.sinks]
+        claimed = await events.claim_deliveries(self._db, sinks, limit, lease_s)
         return cameras_pb2.ClaimDeliveriesResponse(deliveries=[delivery_message(d) for d in claimed])
 
     @translate_errors
@@ -265,14 +274,17 @@ class CameraRegistryServicer(cameras_pb2_grpc.CameraRegistryServiceServicer):
         if request.status and request.status not in events.STATUSES:
             raise InvalidArgument(f"status must be one of {', '.join(events.STATUSES)}.", field="status")
         limit = min(request.limit or self._settings.page_size_default, self._settings.page_size_max)
-        found = await events.list_deliveries(self._db, request.status, request.sink, limit)
+        found = await events.list_deliveries(
+            self._db, request.status, _sink(request.sink) if request.sink else "", limit
+        )
         return cameras_pb2.ListDeliveriesResponse(deliveries=[delivery_message(d) for d in found])
 
     @translate_errors
     async def RetryDeliveries(
         self, request: cameras_pb2.RetryDeliveriesRequest, context: Context
     ) -> cameras_pb2.RetryDeliveriesResponse:
-        return cameras_pb2.RetryDeliveriesResponse(retried=await events.retry_dead(self._db, request.sink))
+        sink = _sink(request.sink) if request.sink else ""
+        return cameras_pb2.RetryDeliveriesResponse(retried=await events.retry_dead(self._db, sink))
 
 
 async def purge_events_forever(db: Database, settings: RegistrySettings) -> None:

@@ -50,6 +50,9 @@ class CameraFleet:
     holder: str = field(default_factory=holder_name)
     running: dict[str, _Running] = field(default_factory=dict)
     replicas: int = 0
+    # Workers told to stop, finishing (their source's reader may take seconds to let go): never
+    # awaited by the heartbeat, which must stay on time or the other leases lapse.
+    _stopping: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def workers(self) -> list[CameraWorker]:
@@ -84,6 +87,7 @@ class CameraFleet:
     async def close(self) -> None:
         """Stop every camera and hand the leases back, so others take them over at once."""
         await self._apply([])
+        await asyncio.gather(*self._stopping, return_exceptions=True)
         try:
             await self.backends.release(self.holder)
         except FacerecError as exc:
@@ -113,7 +117,8 @@ class CameraFleet:
         for name, running in list(self.running.items()):
             if wanted.get(name) != running.worker.config:
                 running.task.cancel()
-                await asyncio.gather(running.task, return_exceptions=True)
+                self._stopping.add(running.task)
+                running.task.add_done_callback(self._stopping.discard)
                 del self.running[name]
                 log.info("camera %s stopped here", name)
         for name, config in wanted.items():

@@ -22,6 +22,7 @@ from facerec_gateway.v1.schemas import Similarity
 router = APIRouter(tags=["events"], responses=ERRORS, route_class=JsonRoute)
 Caller = Annotated[Principal, Depends(get_principal)]
 EventId = Annotated[uuid.UUID, Path(description="The event's id.")]
+SINK_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"  # "mqtt", "webhook:<name>"
 
 
 class EventPerson(BaseModel):
@@ -142,7 +143,7 @@ async def list_deliveries(
     faces: FacesDep,
     who: Caller,
     status: Annotated[Literal["pending", "delivered", "dead"] | None, Query()] = None,
-    sink: Annotated[str | None, Query(max_length=100)] = None,
+    sink: Annotated[str | None, Query(pattern=SINK_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Delivery]:
     """Deliveries of events to webhooks and MQTT, newest first; `status=dead` lists the dead letters."""
@@ -171,7 +172,7 @@ class Retried(BaseModel):
 
 @router.post("/deliveries/retry", response_model=Retried)
 async def retry_deliveries(
-    faces: FacesDep, who: Caller, sink: Annotated[str | None, Query(max_length=100)] = None
+    faces: FacesDep, who: Caller, sink: Annotated[str | None, Query(pattern=SINK_PATTERN)] = None
 ) -> Retried:
     """Dead letters (of one sink, or all) due again now: after a receiver is fixed."""
     who.authorize("admin")
