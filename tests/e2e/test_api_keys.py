@@ -13,8 +13,9 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
-from facerec.registry.v1 import registry_pb2
+from facerec.registry.v1 import cameras_pb2, cameras_pb2_grpc, registry_pb2
 from facerec.v1 import face_service_pb2 as pb
 from facerec.v1.face_service_pb2_grpc import FaceServiceStub
 from facerec_common import errors
@@ -129,6 +130,53 @@ def test_keys_scopes_binding_revocation_and_audit(gateway: KeyedGateway, data_di
             admin.delete(f"{V1}/collections/{name}")
     with _client(gateway, reader["key"]) as revoked:
         assert revoked.get(f"{V1}/collections").status_code == 401
+
+
+def _record_event(stack: Stack, camera: str, collection: str) -> str:
+    """An event as the stream service records it (through the registry)."""
+    stamp = Timestamp()
+    stamp.GetCurrentTime()
+    event_id = str(uuid.uuid4())
+    event = cameras_pb2.CameraEvent(
+        event_id=event_id, camera=camera, collection=collection, first_seen=stamp, last_seen=stamp, track_count=1
+    )
+    with grpc.insecure_channel(stack.address("registry")) as channel:
+        cameras_pb2_grpc.CameraRegistryServiceStub(channel).RecordEvent(
+            cameras_pb2.RecordEventRequest(event=event), timeout=10
+        )
+    return event_id
+
+
+def test_cameras_need_admin_and_keys_see_their_collections_cameras_and_events(
+    gateway: KeyedGateway, stack: Stack
+) -> None:
+    a, b = f"cams-a-{uuid.uuid4().hex[:6]}", f"cams-b-{uuid.uuid4().hex[:6]}"
+    seen_in_a, seen_in_b = _record_event(stack, a, a), _record_event(stack, b, b)
+    admin_a, reader_a = _make_key(gateway, "admin", [a]), _make_key(gateway, "read", [a])
+    camera = {"source_url": "rtsp://u:p@10.0.0.1/s", "fps": 5}
+    with _client(gateway, gateway.admin) as admin, _client(gateway, admin_a["key"]) as bound:
+        assert admin.post(f"{V1}/cameras", json={**camera, "name": b, "collection": b}).status_code == 201
+        assert bound.post(f"{V1}/cameras", json={**camera, "name": a, "collection": a}).status_code == 201
+        refused = bound.post(f"{V1}/cameras", json={**camera, "name": f"{b}-2", "collection": b})
+        assert refused.status_code == 404  # bound to A: B is as if absent
+        assert [c["name"] for c in bound.get(f"{V1}/cameras").json()] == [a]
+        assert bound.get(f"{V1}/cameras/{b}").status_code == 404
+        assert bound.delete(f"{V1}/cameras/{b}").status_code == 404
+        assert bound.patch(f"{V1}/cameras/{a}", json={"collection": b}).status_code == 404
+        with _client(gateway, reader_a["key"]) as reader:
+            assert reader.get(f"{V1}/cameras").status_code == 403
+            assert reader.post(f"{V1}/cameras", json={**camera, "name": "x", "collection": a}).status_code == 403
+            assert reader.get(f"{V1}/events", params={"camera": b}).json()["events"] == []
+            assert [e["event_id"] for e in reader.get(f"{V1}/events", params={"camera": a}).json()["events"]] == [
+                seen_in_a
+            ]
+            assert reader.get(f"{V1}/events/{seen_in_b}").status_code == 404
+            assert reader.get(f"{V1}/deliveries").status_code == 403
+        assert [e["event_id"] for e in admin.get(f"{V1}/events", params={"camera": b}).json()["events"]] == [seen_in_b]
+        with _client(gateway, None) as anonymous:
+            assert anonymous.get(f"{V1}/events").status_code == 401
+        for name in (a, b):
+            assert admin.delete(f"{V1}/cameras/{name}").status_code == 204
 
 
 def test_grpc_api_needs_a_key_too(gateway: KeyedGateway, data_dir: Path) -> None:
