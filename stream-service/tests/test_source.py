@@ -17,6 +17,14 @@ from facerec_common.urls import redacted
         ("/srv/clips/door.mp4", "/srv/clips/door.mp4"),
         ("http://cam.local/snap.cgi?user=admin&pwd=hunter2&chn=1", "http://cam.local/snap.cgi?user=***&pwd=***&chn=1"),
         ("rtsp://a:b@cam.local:99999/x", "***"),
+        (
+            "rtsp://10.0.0.9:554/user=admin&password=hunter2&channel=1&stream=0.sdp",
+            "rtsp://10.0.0.9:554/user=***&password=***&channel=1&stream=0.sdp",
+        ),
+        (
+            "https://cam.local/live.m3u8?access_token=abc&api_key=def&res=hd",
+            "https://cam.local/live.m3u8?access_token=***&api_key=***&res=hd",
+        ),
     ],
 )
 def test_credentials_never_shown(url: str, shown: str) -> None:

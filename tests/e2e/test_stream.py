@@ -10,6 +10,7 @@ then the audience. One event per person per cooldown, across loops; nobody named
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -386,20 +387,20 @@ def test_a_killed_replica_s_cameras_are_taken_over_within_15_s(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     def holders() -> dict[str, str]:
-        return {c["name"]: c["replica"] for c in api.get("/api/v1/cameras").json()}
+        """Which replica holds each enabled camera (the fuzzing tests leave cameras of theirs)."""
+        return {c["name"]: c["replica"] for c in api.get("/api/v1/cameras").json() if c["enabled"]}
 
     second = StreamProcess(stack, tmp_path_factory.mktemp("stream-2") / "stream.log", replica_env)
     try:
         _eventually(lambda: len(set(holders().values()) - {""}) == 2, 30, "the cameras shared by two replicas")
         mine = set(second.cameras())
-        assert mine
-        assert len(mine) <= 3  # 5 cameras, 2 replicas: 3 at most each
+        assert 1 <= len(mine) <= math.ceil(len(holders()) / 2)  # two replicas: half each, rounded up
         second.process.kill()  # SIGKILL: no release, its leases must lapse
         killed_at = time.monotonic()
         _eventually(lambda: mine <= set(stream.cameras()), 20, "the killed replica's cameras taken over")
         took = time.monotonic() - killed_at
         assert took <= 15, took
-        assert len(set(holders().values())) == 1
+        assert len(set(holders().values())) == 1  # all on the one replica left
     finally:
         second.stop()
         second.process.wait()

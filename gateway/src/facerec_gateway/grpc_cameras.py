@@ -20,6 +20,14 @@ WATCH_EVERY_S = 1.0
 WATCH_PAGE = 200
 
 
+def _without_actor(request: cameras_pb2.PutCameraRequest) -> cameras_pb2.PutCameraRequest:
+    """The caller's request, its `actor` cleared: the audit log names the caller's key, not a claim."""
+    sent = cameras_pb2.PutCameraRequest()
+    sent.CopyFrom(request)
+    sent.actor = ""
+    return sent
+
+
 class CameraServiceServicer(KeyedServicer, camera_service_pb2_grpc.CameraServiceServicer):
     def _visible_camera(self, camera: cameras_pb2.Camera) -> cameras_pb2.Camera:
         if not caller.get().sees(camera.collection):
@@ -29,8 +37,7 @@ class CameraServiceServicer(KeyedServicer, camera_service_pb2_grpc.CameraService
     @translate_errors
     @guarded("admin")
     async def CreateCamera(self, request: cameras_pb2.PutCameraRequest, context: Context) -> cameras_pb2.Camera:
-        sent = cameras_pb2.PutCameraRequest()
-        sent.CopyFrom(request)
+        sent = _without_actor(request)
         sent.create_only = True
         return await self._faces.registry(self._cameras.PutCamera, sent, actor=caller.get().actor)
 
@@ -38,7 +45,9 @@ class CameraServiceServicer(KeyedServicer, camera_service_pb2_grpc.CameraService
     @guarded("admin")
     async def UpdateCamera(self, request: cameras_pb2.PutCameraRequest, context: Context) -> cameras_pb2.Camera:
         await self._get_camera(request.name)
-        return await self._faces.registry(self._cameras.PutCamera, request, actor=caller.get().actor)
+        sent = _without_actor(request)
+        sent.create_only = False
+        return await self._faces.registry(self._cameras.PutCamera, sent, actor=caller.get().actor)
 
     @translate_errors
     @guarded("read")
@@ -63,7 +72,8 @@ class CameraServiceServicer(KeyedServicer, camera_service_pb2_grpc.CameraService
     ) -> cameras_pb2.DeleteCameraResponse:
         caller.get().require("admin")
         await self._get_camera(request.name)
-        return await self._faces.registry(self._cameras.DeleteCamera, request, actor=caller.get().actor)
+        sent = cameras_pb2.DeleteCameraRequest(name=request.name)  # the audit's actor is the caller's key
+        return await self._faces.registry(self._cameras.DeleteCamera, sent, actor=caller.get().actor)
 
     async def _get_camera(self, name: str) -> cameras_pb2.Camera:
         found = await self._faces.registry(self._cameras.GetCamera, cameras_pb2.GetCameraRequest(name=name))
@@ -101,12 +111,15 @@ class CameraServiceServicer(KeyedServicer, camera_service_pb2_grpc.CameraService
         known = {e.event_id: e for e in (await self._faces.registry(self._cameras.ListEvents, asked)).events}
         while True:
             await asyncio.sleep(WATCH_EVERY_S)
+            # Each poll as a call of its own: a key revoked meanwhile ends the watch, and the
+            # key's rate limit counts the polls.
+            (await self.authenticate(context)).require("read")
             reply = await self._faces.registry(self._cameras.ListEvents, asked)
             for event in reversed(reply.events):
                 before = known.get(event.event_id)
                 if before is None or (before.track_count, before.ended) != (event.track_count, event.ended):
-                    known[event.event_id] = event
                     yield event
+            known = {e.event_id: e for e in reply.events}  # the newest page only: bounded
 
     def _bound(self, request: cameras_pb2.ListEventsRequest) -> cameras_pb2.ListEventsRequest | None:
         """The request within the caller's collections (a bound key sees its own only); None

@@ -33,7 +33,22 @@ MAX_CLAIM = 100
 
 
 def _time(value: Timestamp) -> datetime:
-    return value.ToDatetime(tzinfo=UTC)
+    try:
+        return value.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidArgument("A time is out of range (years 1-9999).") from exc
+
+
+# Who acts, for the audit log: the stream service names itself; otherwise the gateway's metadata.
+ACTOR = re.compile(r"[\x21-\x7e]{1,64}")
+
+
+def _actor(named: str, context: Context) -> str:
+    if not named:
+        return actor_of(context)
+    if not ACTOR.fullmatch(named):
+        raise InvalidArgument("actor is 1-64 printable ASCII characters.", field="actor")
+    return named
 
 
 def camera_message(info: CameraInfo, *, with_source_url: bool = False) -> cameras_pb2.Camera:
@@ -126,6 +141,12 @@ def _sink(name: str) -> str:
     return name
 
 
+def _between(value: float, field: str, least: float, most: float) -> float:
+    if not math.isfinite(value) or not least <= value <= most:
+        raise InvalidArgument(f"{field} must be from {least:g} to {most:g}.", field=field)
+    return value
+
+
 def _positive(value: float, field: str, most: float) -> float:
     if not math.isfinite(value) or not 0 < value <= most:
         raise InvalidArgument(f"{field} must be more than 0 and at most {most:g}.", field=field)
@@ -147,9 +168,9 @@ class CameraRegistryServicer(cameras_pb2_grpc.CameraRegistryServiceServicer):
             _source_url(request.source_url) if request.source_url else "",
             convert.collection_name(request.collection),
             _positive(request.fps, "fps", 30.0),
-            _positive(request.min_face_px, "min_face_px", 4096.0),
+            _between(request.min_face_px, "min_face_px", 12.0, 4096.0),
             request.enabled,
-            request.actor or actor_of(context),
+            _actor(request.actor, context),
             create_only=request.create_only,
         )
         return camera_message(info)
@@ -172,7 +193,7 @@ class CameraRegistryServicer(cameras_pb2_grpc.CameraRegistryServiceServicer):
         self, request: cameras_pb2.DeleteCameraRequest, context: Context
     ) -> cameras_pb2.DeleteCameraResponse:
         name = convert.collection_name(request.name)
-        await cameras.delete_camera(self._db, name, request.actor or actor_of(context))
+        await cameras.delete_camera(self._db, name, _actor(request.actor, context))
         return cameras_pb2.DeleteCameraResponse()
 
     # -- leases

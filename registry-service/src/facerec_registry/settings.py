@@ -49,7 +49,10 @@ class RegistrySettings(GrpcServiceSettings):
         3600.0, gt=0, description="How long deleted faces' ids are kept for replicas to catch up."
     )
     event_retention_days: float = Field(
-        30.0, gt=0, description="Camera events last seen longer ago than this are deleted, with their deliveries."
+        30.0,
+        gt=0,
+        le=36_500,
+        description="Camera events last seen longer ago than this are deleted, with their deliveries.",
     )
     event_purge_interval_s: float = Field(3600.0, gt=0, description="How often events past the retention are purged.")
 

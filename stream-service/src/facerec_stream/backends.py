@@ -59,9 +59,11 @@ class StreamBackends:
         )
         return reply
 
-    async def lease(self, request: cameras_pb2.LeaseCamerasRequest) -> cameras_pb2.LeaseCamerasResponse:
+    async def lease(
+        self, request: cameras_pb2.LeaseCamerasRequest, timeout_s: float | None = None
+    ) -> cameras_pb2.LeaseCamerasResponse:
         reply: cameras_pb2.LeaseCamerasResponse = await call(
-            self.stubs.cameras.LeaseCameras(request, timeout=self.settings.registry_timeout_s)
+            self.stubs.cameras.LeaseCameras(request, timeout=timeout_s or self.settings.registry_timeout_s)
         )
         return reply
 

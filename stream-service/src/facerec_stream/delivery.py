@@ -27,6 +27,7 @@ CLAIM_BATCH = 20
 # Longer than the slowest send (a webhook's timeout): a claim does not lapse mid-send.
 CLAIM_LEASE_S = 90.0
 IDLE_POLL_S = 1.0
+SEND_TIMEOUT_S = 60.0
 
 
 class DeliveryFailed(Exception):
@@ -58,29 +59,35 @@ class Deliverer:
         self._wake.set()
 
     async def run(self) -> None:
-        if not self.sinks:
-            return
-        request = cameras_pb2.ClaimDeliveriesRequest(
-            sinks=list(self.sinks), limit=CLAIM_BATCH, lease_seconds=CLAIM_LEASE_S
-        )
+        """Until cancelled: one claim loop per sink, so a slow receiver holds up only itself."""
+        await asyncio.gather(*(self._run_sink(name) for name in self.sinks))
+
+    async def _run_sink(self, sink: str) -> None:
+        request = cameras_pb2.ClaimDeliveriesRequest(sinks=[sink], limit=CLAIM_BATCH, lease_seconds=CLAIM_LEASE_S)
         while True:
-            self._wake.clear()
             try:
                 claimed = await self.claim(request)
+                if claimed:
+                    await asyncio.gather(*(self._deliver(d) for d in claimed))
+                    continue
             except FacerecError as exc:
-                log.warning("deliveries not claimed: %s", exc.message)
-                claimed = []
-            if claimed:
-                await asyncio.gather(*(self._deliver(d) for d in claimed))
-                continue
+                log.warning("deliveries to %s not claimed: %s", sink, exc.message)
+            except Exception:  # a bug: logged, and delivery goes on
+                log.exception("deliveries to %s failed", sink)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
+            self._wake.clear()
 
     async def _deliver(self, delivery: cameras_pb2.Delivery) -> None:
         sink = self.sinks[delivery.sink]
         settled = cameras_pb2.SettleDeliveryRequest(delivery_id=delivery.delivery_id)
         try:
-            await sink.send(delivery.kind, delivery.event, delivery.delivery_id)
+            try:
+                # Well inside the claim: a send still running when it lapses could go out twice at once.
+                async with asyncio.timeout(SEND_TIMEOUT_S):
+                    await sink.send(delivery.kind, delivery.event, delivery.delivery_id)
+            except TimeoutError:
+                raise DeliveryFailed(f"no answer within {SEND_TIMEOUT_S:g} s") from None
             settled.delivered = True
             metrics.DELIVERIES.labels(delivery.sink, "delivered").inc()
         except DeliveryFailed as exc:

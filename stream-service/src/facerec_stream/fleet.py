@@ -17,8 +17,11 @@ import socket
 import time
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 from facerec.registry.v1 import cameras_pb2
-from facerec_common.errors import FacerecError
+from facerec_common.errors import CameraExists, FacerecError, InvalidArgument
+from facerec_stream import metrics
 from facerec_stream.backends import StreamBackends
 from facerec_stream.camera import CameraWorker
 from facerec_stream.events import EventBook
@@ -61,65 +64,82 @@ class CameraFleet:
     async def run(self) -> None:
         """Until cancelled: declare the configured cameras once, then heartbeat."""
         declared = not self.settings.cameras
-        last_answer = time.monotonic()
+        # The leases run from when the heartbeat was sent (the registry's transaction began later).
+        held_until = time.monotonic()
         while True:
+            if self.running and time.monotonic() >= held_until:
+                log.warning("leases lapsed: stopping %d cameras until the registry answers", len(self.running))
+                self._apply([])
             try:
                 if not declared:
                     await self._declare()
                     declared = True
                 reports = [await self._report(name, running) for name, running in self.running.items()]
-                reply = await self.backends.lease(
-                    cameras_pb2.LeaseCamerasRequest(
-                        holder=self.holder, lease_seconds=self.settings.lease_s, reports=reports
-                    )
+                sent = time.monotonic()
+                request = cameras_pb2.LeaseCamerasRequest(
+                    holder=self.holder, lease_seconds=self.settings.lease_s, reports=reports
                 )
-                last_answer = time.monotonic()
+                # Never waiting past the current leases: a late answer would find them taken.
+                wait_s = max(0.5, min(self.settings.registry_timeout_s, held_until - sent))
+                reply = await self.backends.lease(request, timeout_s=wait_s if self.running else None)
+                held_until = sent + self.settings.lease_s
                 self.replicas = reply.replicas
-                await self._apply(list(reply.cameras))
+                self._apply(list(reply.cameras))
             except FacerecError as exc:
                 log.warning("camera leases not renewed: %s", exc.message)
-                if self.running and time.monotonic() - last_answer > self.settings.lease_s:
-                    log.warning("leases lapsed: stopping %d cameras until the registry answers", len(self.running))
-                    await self._apply([])
+            except Exception:  # a bug: logged, and the heartbeat goes on (its leases depend on it)
+                log.exception("camera heartbeat failed")
             self.events.expire(time.time())
             await asyncio.sleep(self.settings.heartbeat_s)
 
     async def close(self) -> None:
-        """Stop every camera and hand the leases back, so others take them over at once."""
-        await self._apply([])
+        """Stop every camera (the heartbeat must be stopped first) and hand the leases back, so
+        others take them over at once; the events still open end here."""
+        self._apply([])
         await asyncio.gather(*self._stopping, return_exceptions=True)
+        self.events.expire(float("inf"))
         try:
             await self.backends.release(self.holder)
         except FacerecError as exc:
             log.warning("camera leases not released (they lapse instead): %s", exc.message)
 
     async def _declare(self) -> None:
+        """Cameras of the settings that are not stored yet; stored ones stay as the API left them."""
         for camera in self.settings.cameras:
-            await self.backends.put_camera(
-                cameras_pb2.PutCameraRequest(
-                    name=camera.name,
-                    source_url=camera.url,
-                    collection=camera.collection,
-                    fps=camera.fps,
-                    min_face_px=camera.min_face_px,
-                    enabled=True,
-                    actor="stream-service",
-                )
+            request = cameras_pb2.PutCameraRequest(
+                name=camera.name,
+                source_url=camera.url,
+                collection=camera.collection,
+                fps=camera.fps,
+                min_face_px=camera.min_face_px,
+                enabled=True,
+                actor="stream-service",
+                create_only=True,
             )
+            try:
+                await self.backends.put_camera(request)
+            except CameraExists:
+                pass
+            except InvalidArgument as exc:
+                log.error("declared camera %s not stored: %s", camera.name, exc.message)
 
-    async def _apply(self, held: list[cameras_pb2.Camera]) -> None:
-        wanted = {
-            c.name: CameraSettings(
-                name=c.name, url=c.source_url, collection=c.collection, fps=c.fps, min_face_px=c.min_face_px
-            )
-            for c in held
-        }
+    def _apply(self, held: list[cameras_pb2.Camera]) -> None:
+        """Start and stop workers to match `held`; stopping ones finish in the background."""
+        wanted: dict[str, CameraSettings] = {}
+        for c in held:
+            try:
+                wanted[c.name] = CameraSettings(
+                    name=c.name, url=c.source_url, collection=c.collection, fps=c.fps, min_face_px=c.min_face_px
+                )
+            except ValidationError as exc:
+                log.error("camera %s not watched: %s", c.name, exc.errors(include_url=False, include_input=False))
         for name, running in list(self.running.items()):
             if wanted.get(name) != running.worker.config:
                 running.task.cancel()
                 self._stopping.add(running.task)
                 running.task.add_done_callback(self._stopping.discard)
                 del self.running[name]
+                metrics.forget_camera(name)
                 log.info("camera %s stopped here", name)
         for name, config in wanted.items():
             if name not in self.running:

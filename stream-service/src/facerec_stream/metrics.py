@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from prometheus_client import Counter, Gauge
 
 FRAMES_ANALYSED = Counter("facerec_stream_frames_analysed", "Frames detected, tracked and identified.", ["camera"])
@@ -14,3 +16,10 @@ DELIVERIES = Counter(
     "Event deliveries tried, by sink and outcome (delivered, failed, dead).",
     ["sink", "outcome"],
 )
+
+
+def forget_camera(camera: str) -> None:
+    """A camera that moved to another replica: its gauges go, so no two replicas show it live."""
+    for gauge in (LAG_SECONDS, LIVE):
+        with contextlib.suppress(KeyError):
+            gauge.remove(camera)

@@ -13,8 +13,10 @@ is published directly when it changes (retained: a subscriber arriving later rea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import threading
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -39,6 +41,7 @@ class MqttSink:
             raise ValueError("The MQTT URL must be mqtt://[user:password@]host[:port] or mqtts://…")
         self._prefix = prefix
         self._states: dict[str, str] = {}
+        self._lock = threading.Lock()
         client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
         if parts.username is not None:
             client.username_pw_set(unquote(parts.username), unquote(parts.password or ""))
@@ -57,7 +60,9 @@ class MqttSink:
             return
         log.info("connected to the MQTT broker")
         client.publish(f"{self._prefix}/available", "online", qos=1, retain=True)
-        for topic, payload in self._states.items():  # retained state, again after the broker restarts
+        with self._lock:
+            states = list(self._states.items())
+        for topic, payload in states:  # retained state, again after the broker restarts
             client.publish(topic, payload, qos=1, retain=True)
 
     async def send(self, kind: str, event: cameras_pb2.CameraEvent, delivery_id: int) -> None:
@@ -79,15 +84,17 @@ class MqttSink:
         """Publish a camera's state when it changed (retained); best effort, kept for reconnects."""
         topic = f"{self._prefix}/{camera}/state"
         payload = json.dumps(state, separators=(",", ":"), sort_keys=True)
-        if self._states.get(topic) == payload:
-            return
-        self._states[topic] = payload
+        with self._lock:  # paho's thread reads them on reconnecting
+            if self._states.get(topic) == payload:
+                return
+            self._states[topic] = payload
         if self._client.is_connected():
             self._client.publish(topic, payload, qos=1, retain=True)
 
     def close(self) -> None:
         if self._client.is_connected():
-            self._client.publish(f"{self._prefix}/available", "offline", qos=1, retain=True).wait_for_publish(2.0)
+            with contextlib.suppress(RuntimeError, ValueError):  # the broker went meanwhile
+                self._client.publish(f"{self._prefix}/available", "offline", qos=1, retain=True).wait_for_publish(2.0)
         self._client.disconnect()
         self._client.loop_stop()
 

@@ -87,7 +87,12 @@ class EventRecorder:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._urgent.wait(), SEEN_EVERY_S)
             self._urgent.clear()
-            if await self.flush():
+            try:
+                written = await self.flush()
+            except Exception:  # a bug: logged; what waits stays for the next round
+                log.exception("events not written")
+                written = False
+            if written:
                 retry_s = 0.5
             else:
                 await asyncio.sleep(retry_s)  # the registry is away: try again, less and less often

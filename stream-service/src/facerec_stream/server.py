@@ -95,13 +95,17 @@ class Resources:
     mqtt: MqttSink | None
 
     async def close(self) -> None:
-        """Cameras stopped and handed back (their open tracks decided), their last events written."""
+        """The heartbeat stopped first (it would start the cameras again), then the cameras
+        stopped and handed back, their open events ended, and what waits written and delivered."""
+        heartbeat, *others = self.tasks
+        heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)
         await self.fleet.close()
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
         if not await self.recorder.flush():
             log.error("events not recorded at stop: the registry did not answer")
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
         await self.http.aclose()
         if self.mqtt is not None:
             await asyncio.to_thread(self.mqtt.close)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from facerec_common.names import COLLECTION_NAME_ANCHORED
@@ -22,7 +22,7 @@ class CameraSettings(BaseModel):
     url: str = Field(min_length=1, repr=False)
     collection: str
     fps: float = Field(5.0, gt=0, le=30, description="Frames analysed a second; the newest frame each time.")
-    min_face_px: float = Field(40.0, ge=12, description="Smallest face side detected, in source pixels.")
+    min_face_px: float = Field(40.0, ge=12, le=4096, description="Smallest face side detected, in source pixels.")
 
 
 class WebhookSettings(BaseModel):
@@ -75,6 +75,12 @@ class StreamSettings(GrpcServiceSettings):
     mqtt_prefix: str = Field("facerec", pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Topic prefix.")
     delivery_max_attempts: int = Field(12, ge=1, le=100, description="Tries before a delivery is a dead letter.")
     delivery_backoff_max_s: float = Field(30.0, gt=0, le=3600, description="Longest wait between two tries.")
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> StreamSettings:
+        if self.heartbeat_s * 2 > self.lease_s:
+            raise ValueError("heartbeat_s must be at most half of lease_s, or leases lapse between heartbeats")
+        return self
 
     @field_validator("cameras", "webhooks", mode="before")
     @classmethod

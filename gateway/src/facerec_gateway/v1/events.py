@@ -81,7 +81,10 @@ def _stamp(at: datetime) -> Timestamp:
     if at.tzinfo is None:
         raise InvalidArgument("Times need their zone, e.g. 2026-12-07T09:00:00Z.")
     stamp = Timestamp()
-    stamp.FromDatetime(at)
+    try:
+        stamp.FromDatetime(at)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidArgument("A time is out of range (years 1-9999, in UTC).") from exc
     return stamp
 
 

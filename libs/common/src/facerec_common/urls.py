@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import urlsplit, urlunsplit
 
-# Query parameters cameras and streaming servers take credentials in.
-SECRET_PARAMETERS = frozenset(
-    {"password", "pass", "passwd", "pwd", "user", "username", "token", "key", "secret", "auth", "sig", "signature"}
-)
+# Parameters cameras take credentials in, in the query (?user=admin&pwd=…) or in the path
+# (/user=admin&password=…&channel=1, as some DVRs do): any name holding one of these.
+SECRET_NAMES = ("pass", "pwd", "pw", "user", "login", "token", "key", "secret", "auth", "sig", "cred", "session")
+_PARAMETER = re.compile(r"(?P<name>[^/?&;=#]+)=(?P<value>[^/?&;#]*)")
+
+
+def _parameters_hidden(text: str) -> str:
+    def hide(match: re.Match[str]) -> str:
+        name = match.group("name")
+        secret = any(word in name.lower() for word in SECRET_NAMES)
+        return f"{name}=***" if secret else match.group(0)
+
+    return _PARAMETER.sub(hide, text)
 
 
 def redacted(url: str) -> str:
-    """The URL with user, password and credential-like query parameters replaced by ***."""
+    """The URL with user, password and credential-like parameters (query or path) shown as ***."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -20,8 +30,5 @@ def redacted(url: str) -> str:
     netloc = parts.netloc
     if parts.username is not None or parts.password is not None:
         netloc = f"***@{parts.hostname or ''}" + (f":{port}" if port else "")
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, "***" if k.lower() in SECRET_PARAMETERS else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    path, query = _parameters_hidden(parts.path), _parameters_hidden(parts.query)
+    return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))

@@ -17,7 +17,9 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from facerec_common.errors import CameraExists, CameraNotFound, InvalidArgument
 from facerec_registry.store.clock import database_now
@@ -67,7 +69,20 @@ async def put_camera(
     """Create the camera, or replace the one of that name; an empty source_url keeps its source
     (nobody but stream replicas can read it back to send it again)."""
     values: dict[str, Any] = {"collection": collection, "fps": fps, "min_face_px": min_face_px, "enabled": enabled}
+    try:
+        return await _put(db, name, source_url, values, actor, create_only=create_only)
+    except IntegrityError as exc:  # created meanwhile by another call (the row did not exist to lock)
+        if create_only:
+            raise CameraExists(f"A camera is named '{name}' already.", camera=name) from exc
+        return await _put(db, name, source_url, values, actor, create_only=False)
+
+
+async def _put(
+    db: Database, name: str, source_url: str, values: dict[str, Any], actor: str, *, create_only: bool
+) -> CameraInfo:
     async with db.transaction() as session:
+        # Under the lease lock: a heartbeat never renews a lease of a camera changing under it.
+        await session.execute(select(func.pg_advisory_xact_lock(LEASE_LOCK)))
         now = await database_now(session)
         camera = await session.scalar(select(Camera).where(Camera.name == name).with_for_update())
         if camera is not None and create_only:
@@ -85,9 +100,9 @@ async def put_camera(
             camera.updated_at = now
         await session.flush()
         await session.refresh(camera, ["created_at", "updated_at"])
-        if not enabled:
+        if not values["enabled"]:
             await session.execute(delete(CameraLease).where(CameraLease.camera_id == camera.id))
-        audit(session, actor, "camera.put", collection, [name])
+        audit(session, actor, "camera.put", values["collection"], [name])
         return await _view(session, camera, now, frame=False)
 
 
@@ -103,7 +118,10 @@ async def list_cameras(db: Database) -> list[CameraInfo]:
     async with db.transaction() as session:
         now = await database_now(session)
         leases = {lease.camera_id: lease for lease in await session.scalars(select(CameraLease))}
-        states = {row.camera_id: row for row in await session.scalars(select(CameraStateRow))}
+        states = {
+            row.camera_id: row
+            for row in await session.scalars(select(CameraStateRow).options(defer(CameraStateRow.last_frame_jpeg)))
+        }
         return [
             _info(c, leases.get(c.id), states.get(c.id), now, frame=False)
             for c in await session.scalars(select(Camera).order_by(Camera.name))
@@ -112,6 +130,7 @@ async def list_cameras(db: Database) -> list[CameraInfo]:
 
 async def delete_camera(db: Database, name: str, actor: str) -> None:
     async with db.transaction() as session:
+        await session.execute(select(func.pg_advisory_xact_lock(LEASE_LOCK)))
         camera = await session.scalar(select(Camera).where(Camera.name == name))
         if camera is None:
             raise CameraNotFound(f"No camera is named '{name}'.", camera=name)

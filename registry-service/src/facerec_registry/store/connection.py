@@ -38,7 +38,9 @@ class Database:
     """One engine (`pool_size` connections) and as many kept search connections."""
 
     def __init__(self, url: str, pool_size: int) -> None:
-        self._engine = create_async_engine(url, pool_size=pool_size, pool_pre_ping=True)
+        # hide_parameters: a failed statement's values (a camera's source URL and its password,
+        # a person's metadata) never reach an error message or a log line.
+        self._engine = create_async_engine(url, pool_size=pool_size, pool_pre_ping=True, hide_parameters=True)
         self._sessions = async_sessionmaker(self._engine, expire_on_commit=False)
         self._conninfo = conninfo(self._engine)
         # No transaction and no ping first: a stale connection fails its one statement, and the

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import defer
 
 from facerec_common.errors import EventNotFound
 from facerec_registry.store.clock import database_now
@@ -21,6 +22,9 @@ from facerec_registry.store.records import DeliveryInfo, EventInfo
 from facerec_registry.store.tables import CameraEvent, OutboxRow
 
 STATUSES = ("pending", "delivered", "dead")
+PURGE_BATCH = 10_000
+# pg_try_advisory_xact_lock key of the retention purge ("FEVP").
+PURGE_LOCK = 0x46455650
 
 
 def _info(row: CameraEvent, *, crop: bool = True) -> EventInfo:
@@ -67,13 +71,17 @@ async def record_event(db: Database, event: EventInfo, deliver_to: list[str], ki
             "last_seen": func.greatest(new.last_seen, CameraEvent.last_seen),
             "crop_jpeg": func.coalesce(new.crop_jpeg, CameraEvent.crop_jpeg),
             "track_count": func.greatest(new.track_count, CameraEvent.track_count),
-            "ended": new.ended,
+            # Once ended, ended: a late write of an older state never reopens it.
+            "ended": CameraEvent.ended | new.ended,
         },
     )
     async with db.transaction() as session:
         await session.execute(statement)
-        for sink in dict.fromkeys(deliver_to):
-            session.add(OutboxRow(event_id=event.event_id, sink=sink, kind=kind))
+        if deliver_to:
+            # One delivery per event, sink and kind: a write retried after a lost answer queues
+            # nothing twice.
+            rows = [{"event_id": event.event_id, "sink": sink, "kind": kind} for sink in dict.fromkeys(deliver_to)]
+            await session.execute(insert(OutboxRow).values(rows).on_conflict_do_nothing())
 
 
 async def get_event(db: Database, event_id: uuid.UUID) -> EventInfo:
@@ -99,6 +107,8 @@ async def list_events(
 ) -> Page[EventInfo]:
     """Newest first by first_seen (which never changes, so pages stay stable while events grow)."""
     query = select(CameraEvent).order_by(CameraEvent.first_seen.desc(), CameraEvent.id.desc()).limit(page_size + 1)
+    if not crops:
+        query = query.options(defer(CameraEvent.crop_jpeg))
     if camera:
         query = query.where(CameraEvent.camera == camera)
     if person_id is not None:
@@ -123,16 +133,23 @@ async def list_events(
 
 
 async def purge_events(db: Database, older_than_days: float) -> int:
-    """Events last seen before the retention, with their deliveries (cascade)."""
-    async with db.transaction() as session:
-        now = await database_now(session)
-        result = await session.execute(
-            delete(CameraEvent).where(CameraEvent.last_seen < now - timedelta(days=older_than_days))
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    """Events last seen before the retention, with their deliveries (cascade), a batch per
+    transaction; one registry replica at a time (the others find the lock taken and skip)."""
+    purged = 0
+    while True:
+        async with db.transaction() as session:
+            if not await session.scalar(select(func.pg_try_advisory_xact_lock(PURGE_LOCK))):
+                return purged
+            cutoff = await database_now(session) - timedelta(days=older_than_days)
+            batch = select(CameraEvent.id).where(CameraEvent.last_seen < cutoff).limit(PURGE_BATCH)
+            result = await session.execute(delete(CameraEvent).where(CameraEvent.id.in_(batch.scalar_subquery())))
+            done = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        purged += done
+        if done < PURGE_BATCH:
+            return purged
 
 
-def _delivery(row: OutboxRow, event: CameraEvent | None) -> DeliveryInfo:
+def _delivery(row: OutboxRow, event: CameraEvent | None, *, crop: bool = True) -> DeliveryInfo:
     return DeliveryInfo(
         row.id,
         row.sink,
@@ -142,7 +159,7 @@ def _delivery(row: OutboxRow, event: CameraEvent | None) -> DeliveryInfo:
         row.last_error,
         row.created_at,
         row.next_attempt_at,
-        _info(event) if event is not None else None,
+        _info(event, crop=crop) if event is not None else None,
     )
 
 
@@ -201,9 +218,13 @@ async def list_deliveries(db: Database, status: str, sink: str, limit: int) -> l
         rows = list(await session.scalars(query))
         events = {
             e.id: e
-            for e in await session.scalars(select(CameraEvent).where(CameraEvent.id.in_({r.event_id for r in rows})))
+            for e in await session.scalars(
+                select(CameraEvent)
+                .where(CameraEvent.id.in_({r.event_id for r in rows}))
+                .options(defer(CameraEvent.crop_jpeg))
+            )
         }
-        return [_delivery(r, events.get(r.event_id)) for r in rows]
+        return [_delivery(r, events.get(r.event_id), crop=False) for r in rows]
 
 
 async def retry_dead(db: Database, sink: str) -> int:

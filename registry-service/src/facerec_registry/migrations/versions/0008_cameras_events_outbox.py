@@ -68,6 +68,8 @@ def upgrade() -> None:
     op.create_index("camera_events_by_time", "camera_events", [sa.text("first_seen DESC"), sa.text("id DESC")])
     op.create_index("camera_events_by_camera", "camera_events", ["camera", sa.text("first_seen DESC")])
     op.create_index("camera_events_by_person", "camera_events", ["person_id", sa.text("first_seen DESC")])
+    # What the retention purge deletes by.
+    op.create_index("camera_events_by_last_seen", "camera_events", ["last_seen"])
     op.create_table(
         "event_outbox",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -81,6 +83,9 @@ def upgrade() -> None:
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("delivered_at", sa.DateTime(timezone=True)),
     )
+    # One delivery per event, sink and kind (a retried write queues nothing twice); also what a
+    # deleted event's deliveries are found by.
+    op.create_unique_constraint("event_outbox_once", "event_outbox", ["event_id", "sink", "kind"])
     # What ClaimDeliveries scans: the due rows only.
     op.create_index(
         "event_outbox_due", "event_outbox", ["next_attempt_at"], postgresql_where=sa.text("status = 'pending'")
