@@ -13,6 +13,7 @@ import secrets
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -407,11 +408,30 @@ def test_postgres_restart_keeps_acknowledged_enrolments(stack: Compose, enrolled
     assert lost == []
 
 
-def test_stream_service_scales(stack: Compose) -> None:
-    # Each replica watches every configured camera (cameras are not spread over replicas yet):
-    # here, that a second one starts beside the first and answers on its own address.
+def test_stream_replicas_share_the_cameras(stack: Compose) -> None:
+    # Two replicas, four cameras added through the API (sources nothing answers): the leases give
+    # each replica two, and each answers for its own on its own port.
     stack("up", "-d", "--no-recreate", "--no-deps", "--scale", "stream=2", "stream")
     replicas = stack.containers("stream")
     assert len(replicas) == 2, replicas
     wait_healthy(replicas, 120)
-    assert _list_cameras(stack, *(f"{c}:50054" for c in replicas)) == [f"{c}:50054 []" for c in replicas]
+    names = [f"deploy-cam-{i}" for i in range(4)]
+    for name in names:
+        body = {"name": name, "source_url": f"rtsp://viewer:s3cret@10.255.255.1/{name}", "collection": "staff"}
+        assert httpx.post(f"{BASE}/api/v1/cameras", json=body, timeout=30).status_code == 201
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            listed = [c for c in httpx.get(f"{BASE}/api/v1/cameras", timeout=30).json() if c["name"] in names]
+            held = Counter(c["replica"] for c in listed)
+            if sorted(held.values()) == [2, 2] and "" not in held:
+                break
+            assert time.monotonic() < deadline, listed
+            time.sleep(1)
+        assert all("s3cret" not in c["source"] for c in listed)
+        for replica in replicas:  # asked inside each container: no name resolution in between
+            [line] = podman("exec", replica, "python", "-c", LIST_CAMERAS, "127.0.0.1:50054").stdout.splitlines()
+            assert len(json.loads(line.split(" ", 1)[1])) == 2, line
+    finally:
+        for name in names:
+            httpx.delete(f"{BASE}/api/v1/cameras/{name}", timeout=30)
