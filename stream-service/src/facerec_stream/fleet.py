@@ -90,6 +90,8 @@ class CameraFleet:
             except Exception:  # a bug: logged, and the heartbeat goes on (its leases depend on it)
                 log.exception("camera heartbeat failed")
             self.events.expire(time.time())
+            if self.mqtt is not None:
+                self.mqtt.still_online()
             await asyncio.sleep(self.settings.heartbeat_s)
 
     async def close(self) -> None:
@@ -140,6 +142,8 @@ class CameraFleet:
                 running.task.add_done_callback(self._stopping.discard)
                 del self.running[name]
                 metrics.forget_camera(name)
+                if self.mqtt is not None:
+                    self.mqtt.forget_camera(name)
                 log.info("camera %s stopped here", name)
         for name, config in wanted.items():
             if name not in self.running:

@@ -1,6 +1,7 @@
 """MQTT delivery, in the topic style Home Assistant and Frigate users know.
 
-  <prefix>/available              "online" / "offline" (retained; "offline" is the broker's will)
+  <prefix>/available              "online" / "offline" (retained; "offline" is the broker's will of
+                                  each replica, "online" again every 30 s from those running)
   <prefix>/events                 every event change delivered: {"type": "new"|"end", "event": {...}}
   <prefix>/<camera>/events        the same, per camera
   <prefix>/<camera>/snapshot      the newest event's best face, JPEG (retained)
@@ -17,6 +18,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -30,6 +32,7 @@ from facerec_stream.delivery import DeliveryFailed
 log = logging.getLogger(__name__)
 
 ACK_TIMEOUT_S = 10.0
+ONLINE_EVERY_S = 30.0
 
 
 class MqttSink:
@@ -42,6 +45,7 @@ class MqttSink:
         self._prefix = prefix
         self._states: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._online_at = 0.0
         client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
         if parts.username is not None:
             client.username_pw_set(unquote(parts.username), unquote(parts.password or ""))
@@ -90,6 +94,23 @@ class MqttSink:
             self._states[topic] = payload
         if self._client.is_connected():
             self._client.publish(topic, payload, qos=1, retain=True)
+
+    def forget_camera(self, camera: str) -> None:
+        """A camera no longer watched here: its retained state cleared (an empty retained message);
+        the replica that takes it over publishes its own."""
+        topic = f"{self._prefix}/{camera}/state"
+        with self._lock:
+            self._states.pop(topic, None)
+        if self._client.is_connected():
+            self._client.publish(topic, b"", qos=1, retain=True)
+
+    def still_online(self) -> None:
+        """Every heartbeat: `online` again, retained, so one replica's will (`offline`) does not
+        stand while others run."""
+        now = time.monotonic()
+        if self._client.is_connected() and now - self._online_at >= ONLINE_EVERY_S:
+            self._online_at = now
+            self._client.publish(f"{self._prefix}/available", "online", qos=1, retain=True)
 
     def close(self) -> None:
         if self._client.is_connected():
