@@ -24,6 +24,7 @@ import httpx
 import psutil
 import pytest
 
+from facerec.registry.v1 import cameras_pb2
 from facerec.stream.v1 import stream_pb2, stream_pb2_grpc
 from facerec_devstack import video
 from facerec_devstack.processes import free_port, terminate
@@ -136,7 +137,7 @@ class StreamProcess:
     def cameras(self) -> dict[str, stream_pb2.Camera]:
         return {c.name: c for c in self.stub.ListCameras(stream_pb2.ListCamerasRequest(), timeout=10).cameras}
 
-    def events(self) -> list[stream_pb2.Event]:
+    def events(self) -> list[cameras_pb2.CameraEvent]:
         return list(self.stub.ListEvents(stream_pb2.ListEventsRequest(camera="stage"), timeout=10).events)
 
     def wait_for_state(self, state: str, timeout_s: float, camera: str = "stage") -> float:
@@ -220,9 +221,9 @@ def stream(
         api.delete(f"/api/v1/cameras/{camera['name']}").raise_for_status()
 
 
-def _watch(stream: StreamProcess, seconds: float) -> tuple[list[stream_pb2.Event], grpc.StatusCode]:
+def _watch(stream: StreamProcess, seconds: float) -> tuple[list[cameras_pb2.CameraEvent], grpc.StatusCode]:
     """The events the watch delivers within `seconds`, and how it ended."""
-    watched: list[stream_pb2.Event] = []
+    watched: list[cameras_pb2.CameraEvent] = []
     try:
         for event in stream.stub.WatchEvents(stream_pb2.WatchEventsRequest(), timeout=seconds):
             watched.append(event)

@@ -9,46 +9,24 @@ from dataclasses import dataclass
 
 import grpc
 import httpx
-from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health
 
+from facerec.registry.v1 import cameras_pb2
 from facerec.stream.v1 import stream_pb2, stream_pb2_grpc
 from facerec_common.server import Context, new_server, set_serving, translate_errors
 from facerec_stream.backends import StreamBackends
 from facerec_stream.camera import same_face_via
 from facerec_stream.delivery import Deliverer, Sink
-from facerec_stream.events import Event, EventBook
+from facerec_stream.events import EventBook
 from facerec_stream.fleet import CameraFleet, holder_name
 from facerec_stream.mqtt import MqttSink
-from facerec_stream.recorder import EventRecorder
+from facerec_stream.recorder import EventRecorder, event_message
 from facerec_stream.settings import StreamSettings
 from facerec_stream.webhooks import WebhookSink
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = "facerec.stream.v1.StreamService"
 DEFAULT_EVENTS = 100
-
-
-def _timestamp(seconds: float) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromNanoseconds(round(seconds * 1e9))
-    return stamp
-
-
-def event_message(event: Event) -> stream_pb2.Event:
-    return stream_pb2.Event(
-        event_id=event.event_id,
-        camera=event.camera,
-        collection=event.collection,
-        person_id=event.person_id or "",
-        person_name=event.person_name or "",
-        score=event.score,
-        threshold=event.threshold,
-        first_seen=_timestamp(event.first_seen),
-        last_seen=_timestamp(event.last_seen),
-        crop_jpeg=event.crop_jpeg,
-        track_count=event.track_count,
-    )
 
 
 class StreamServicer(stream_pb2_grpc.StreamServiceServicer):
@@ -80,7 +58,7 @@ class StreamServicer(stream_pb2_grpc.StreamServiceServicer):
 
     async def WatchEvents(
         self, request: stream_pb2.WatchEventsRequest, context: Context
-    ) -> AsyncIterator[stream_pb2.Event]:
+    ) -> AsyncIterator[cameras_pb2.CameraEvent]:
         async for event in self._events.watch():
             yield event_message(event)
 

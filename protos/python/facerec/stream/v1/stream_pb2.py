@@ -22,30 +22,28 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
-from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from facerec.registry.v1 import cameras_pb2 as facerec_dot_registry_dot_v1_dot_cameras__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x66\x61\x63\x65rec/stream/v1/stream.proto\x12\x11\x66\x61\x63\x65rec.stream.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x14\n\x12ListCamerasRequest\"\xf9\x01\n\x06\x43\x61mera\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\x12\n\ncollection\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x0b\n\x03\x66ps\x18\x06 \x01(\x02\x12\x13\n\x0b\x66rames_read\x18\x07 \x01(\x04\x12\x16\n\x0e\x66rames_dropped\x18\x08 \x01(\x04\x12\x17\n\x0f\x66rames_analysed\x18\t \x01(\x04\x12\x0e\n\x06tracks\x18\n \x01(\x04\x12\x12\n\nembeddings\x18\x0b \x01(\x04\x12\x13\n\x0blag_seconds\x18\x0c \x01(\x02\x12\x12\n\ndetections\x18\r \x01(\x04\"A\n\x13ListCamerasResponse\x12*\n\x07\x63\x61meras\x18\x01 \x03(\x0b\x32\x19.facerec.stream.v1.Camera\"2\n\x11ListEventsRequest\x12\x0e\n\x06\x63\x61mera\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\r\"\x8e\x02\n\x05\x45vent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0e\n\x06\x63\x61mera\x18\x02 \x01(\t\x12\x12\n\ncollection\x18\x03 \x01(\t\x12\x11\n\tperson_id\x18\x04 \x01(\t\x12\x13\n\x0bperson_name\x18\x05 \x01(\t\x12\r\n\x05score\x18\x06 \x01(\x02\x12\x11\n\tthreshold\x18\x07 \x01(\x02\x12.\n\nfirst_seen\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tlast_seen\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tcrop_jpeg\x18\n \x01(\x0c\x12\x13\n\x0btrack_count\x18\x0b \x01(\r\">\n\x12ListEventsResponse\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.facerec.stream.v1.Event\"\x14\n\x12WatchEventsRequest2\x9a\x02\n\rStreamService\x12\\\n\x0bListCameras\x12%.facerec.stream.v1.ListCamerasRequest\x1a&.facerec.stream.v1.ListCamerasResponse\x12Y\n\nListEvents\x12$.facerec.stream.v1.ListEventsRequest\x1a%.facerec.stream.v1.ListEventsResponse\x12P\n\x0bWatchEvents\x12%.facerec.stream.v1.WatchEventsRequest\x1a\x18.facerec.stream.v1.Event0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x66\x61\x63\x65rec/stream/v1/stream.proto\x12\x11\x66\x61\x63\x65rec.stream.v1\x1a!facerec/registry/v1/cameras.proto\"\x14\n\x12ListCamerasRequest\"\xf9\x01\n\x06\x43\x61mera\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\x12\n\ncollection\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x0b\n\x03\x66ps\x18\x06 \x01(\x02\x12\x13\n\x0b\x66rames_read\x18\x07 \x01(\x04\x12\x16\n\x0e\x66rames_dropped\x18\x08 \x01(\x04\x12\x17\n\x0f\x66rames_analysed\x18\t \x01(\x04\x12\x0e\n\x06tracks\x18\n \x01(\x04\x12\x12\n\nembeddings\x18\x0b \x01(\x04\x12\x13\n\x0blag_seconds\x18\x0c \x01(\x02\x12\x12\n\ndetections\x18\r \x01(\x04\"A\n\x13ListCamerasResponse\x12*\n\x07\x63\x61meras\x18\x01 \x03(\x0b\x32\x19.facerec.stream.v1.Camera\"2\n\x11ListEventsRequest\x12\x0e\n\x06\x63\x61mera\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\r\"F\n\x12ListEventsResponse\x12\x30\n\x06\x65vents\x18\x01 \x03(\x0b\x32 .facerec.registry.v1.CameraEvent\"\x14\n\x12WatchEventsRequest2\xa2\x02\n\rStreamService\x12\\\n\x0bListCameras\x12%.facerec.stream.v1.ListCamerasRequest\x1a&.facerec.stream.v1.ListCamerasResponse\x12Y\n\nListEvents\x12$.facerec.stream.v1.ListEventsRequest\x1a%.facerec.stream.v1.ListEventsResponse\x12X\n\x0bWatchEvents\x12%.facerec.stream.v1.WatchEventsRequest\x1a .facerec.registry.v1.CameraEvent0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'facerec.stream.v1.stream_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LISTCAMERASREQUEST']._serialized_start=86
-  _globals['_LISTCAMERASREQUEST']._serialized_end=106
-  _globals['_CAMERA']._serialized_start=109
-  _globals['_CAMERA']._serialized_end=358
-  _globals['_LISTCAMERASRESPONSE']._serialized_start=360
-  _globals['_LISTCAMERASRESPONSE']._serialized_end=425
-  _globals['_LISTEVENTSREQUEST']._serialized_start=427
-  _globals['_LISTEVENTSREQUEST']._serialized_end=477
-  _globals['_EVENT']._serialized_start=480
-  _globals['_EVENT']._serialized_end=750
-  _globals['_LISTEVENTSRESPONSE']._serialized_start=752
-  _globals['_LISTEVENTSRESPONSE']._serialized_end=814
-  _globals['_WATCHEVENTSREQUEST']._serialized_start=816
-  _globals['_WATCHEVENTSREQUEST']._serialized_end=836
-  _globals['_STREAMSERVICE']._serialized_start=839
-  _globals['_STREAMSERVICE']._serialized_end=1121
+  _globals['_LISTCAMERASREQUEST']._serialized_start=88
+  _globals['_LISTCAMERASREQUEST']._serialized_end=108
+  _globals['_CAMERA']._serialized_start=111
+  _globals['_CAMERA']._serialized_end=360
+  _globals['_LISTCAMERASRESPONSE']._serialized_start=362
+  _globals['_LISTCAMERASRESPONSE']._serialized_end=427
+  _globals['_LISTEVENTSREQUEST']._serialized_start=429
+  _globals['_LISTEVENTSREQUEST']._serialized_end=479
+  _globals['_LISTEVENTSRESPONSE']._serialized_start=481
+  _globals['_LISTEVENTSRESPONSE']._serialized_end=551
+  _globals['_WATCHEVENTSREQUEST']._serialized_start=553
+  _globals['_WATCHEVENTSREQUEST']._serialized_end=573
+  _globals['_STREAMSERVICE']._serialized_start=576
+  _globals['_STREAMSERVICE']._serialized_end=866
 # @@protoc_insertion_point(module_scope)

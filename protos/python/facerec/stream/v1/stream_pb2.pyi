@@ -1,6 +1,4 @@
-import datetime
-
-from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from facerec.registry.v1 import cameras_pb2 as _cameras_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -57,37 +55,11 @@ class ListEventsRequest(_message.Message):
     limit: int
     def __init__(self, camera: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
 
-class Event(_message.Message):
-    __slots__ = ("event_id", "camera", "collection", "person_id", "person_name", "score", "threshold", "first_seen", "last_seen", "crop_jpeg", "track_count")
-    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
-    CAMERA_FIELD_NUMBER: _ClassVar[int]
-    COLLECTION_FIELD_NUMBER: _ClassVar[int]
-    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
-    PERSON_NAME_FIELD_NUMBER: _ClassVar[int]
-    SCORE_FIELD_NUMBER: _ClassVar[int]
-    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
-    FIRST_SEEN_FIELD_NUMBER: _ClassVar[int]
-    LAST_SEEN_FIELD_NUMBER: _ClassVar[int]
-    CROP_JPEG_FIELD_NUMBER: _ClassVar[int]
-    TRACK_COUNT_FIELD_NUMBER: _ClassVar[int]
-    event_id: str
-    camera: str
-    collection: str
-    person_id: str
-    person_name: str
-    score: float
-    threshold: float
-    first_seen: _timestamp_pb2.Timestamp
-    last_seen: _timestamp_pb2.Timestamp
-    crop_jpeg: bytes
-    track_count: int
-    def __init__(self, event_id: _Optional[str] = ..., camera: _Optional[str] = ..., collection: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., score: _Optional[float] = ..., threshold: _Optional[float] = ..., first_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., crop_jpeg: _Optional[bytes] = ..., track_count: _Optional[int] = ...) -> None: ...
-
 class ListEventsResponse(_message.Message):
     __slots__ = ("events",)
     EVENTS_FIELD_NUMBER: _ClassVar[int]
-    events: _containers.RepeatedCompositeFieldContainer[Event]
-    def __init__(self, events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ...) -> None: ...
+    events: _containers.RepeatedCompositeFieldContainer[_cameras_pb2.CameraEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[_cameras_pb2.CameraEvent, _Mapping]]] = ...) -> None: ...
 
 class WatchEventsRequest(_message.Message):
     __slots__ = ()

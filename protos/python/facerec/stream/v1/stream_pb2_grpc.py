@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from facerec.registry.v1 import cameras_pb2 as facerec_dot_registry_dot_v1_dot_cameras__pb2
 from facerec.stream.v1 import stream_pb2 as facerec_dot_stream_dot_v1_dot_stream__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -48,7 +49,7 @@ class StreamServiceStub:
         self.WatchEvents = channel.unary_stream(
                 '/facerec.stream.v1.StreamService/WatchEvents',
                 request_serializer=facerec_dot_stream_dot_v1_dot_stream__pb2.WatchEventsRequest.SerializeToString,
-                response_deserializer=facerec_dot_stream_dot_v1_dot_stream__pb2.Event.FromString,
+                response_deserializer=facerec_dot_registry_dot_v1_dot_cameras__pb2.CameraEvent.FromString,
                 _registered_method=True)
 
 
@@ -92,7 +93,7 @@ def add_StreamServiceServicer_to_server(servicer, server):
             'WatchEvents': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchEvents,
                     request_deserializer=facerec_dot_stream_dot_v1_dot_stream__pb2.WatchEventsRequest.FromString,
-                    response_serializer=facerec_dot_stream_dot_v1_dot_stream__pb2.Event.SerializeToString,
+                    response_serializer=facerec_dot_registry_dot_v1_dot_cameras__pb2.CameraEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -176,7 +177,7 @@ class StreamService:
             target,
             '/facerec.stream.v1.StreamService/WatchEvents',
             facerec_dot_stream_dot_v1_dot_stream__pb2.WatchEventsRequest.SerializeToString,
-            facerec_dot_stream_dot_v1_dot_stream__pb2.Event.FromString,
+            facerec_dot_registry_dot_v1_dot_cameras__pb2.CameraEvent.FromString,
             options,
             channel_credentials,
             insecure,
