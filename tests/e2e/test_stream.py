@@ -344,7 +344,10 @@ def test_a_4k_stream_is_analysed_live_in_bounded_memory(
         assert camera.frames_analysed >= 40, camera
         assert camera.lag_seconds < 1.0, camera
         assert camera.frames_dropped > 0  # decoded at the source's rate, analysed at 5 fps
-        assert max(rss_mb[10:]) - max(rss_mb[:10]) < 50, rss_mb  # the newest frame only: no growth
+        # The newest frame only: a queue of 4K frames would add ~700 MB a second. A reopened
+        # decoder's buffers come and go (tens of MB); the service's memory limit is 1 GiB.
+        assert max(rss_mb[10:]) - max(rss_mb[:10]) < 150, rss_mb
+        assert max(rss_mb) < 1024, rss_mb
         named = [e["person"] for e in _rest_events(api, camera="stage-4k") if e["person"]]
         assert [p["name"] for p in named] == ["Lin-Manuel Miranda"]  # type: ignore[index]
     finally:
